@@ -1,0 +1,179 @@
+"""Training-step speed on Burgers: pinnjax vs a hand-written JAX + optax PINN.
+
+Network 2-20-20-20-1 tanh, 2,780 points (2,540 interior, 80 boundary, 160 initial), Adam.
+Each variant runs in its own subprocess so peak resident memory is its own. Reports the
+median step time over repeated timing windows, compile time and peak RSS, and the ratios
+to the baselines measured in the same run.
+
+    python experiments/speed_burgers.py [--steps 2000] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+N_PDE, N_BC, N_IC = 2540, 80, 160
+
+
+def _points(seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pde = np.c_[rng.uniform(-1, 1, N_PDE), rng.uniform(0, 1, N_PDE)]
+    bc = np.c_[np.where(rng.uniform(size=N_BC) < 0.5, -1.0, 1.0), rng.uniform(0, 1, N_BC)]
+    ic = np.c_[rng.uniform(-1, 1, N_IC), np.zeros(N_IC)]
+    return {"pde": pde.astype("f4"), "bc": bc.astype("f4"), "ic": ic.astype("f4")}
+
+
+def _median_window(run_window, windows: int, steps_per_window: int) -> float:
+    times = []
+    for _ in range(windows):
+        t0 = time.perf_counter()
+        run_window()
+        times.append((time.perf_counter() - t0) / steps_per_window)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def run_handwritten(mode: str, steps: int) -> dict:
+    import jax
+    import optax
+
+    sys.path.insert(0, str(HERE))
+    from handwritten_pinn import init_mlp, make_step
+
+    params = init_mlp(jax.random.PRNGKey(0), [2, 20, 20, 20, 1])
+    optimizer = optax.adam(1e-3)
+    state = optimizer.init(params)
+    batch = jax.tree_util.tree_map(jax.numpy.asarray, _points())
+    step = make_step(mode, optimizer)
+    t0 = time.perf_counter()
+    params, state, value = step(params, state, batch)
+    value.block_until_ready()
+    compile_time = time.perf_counter() - t0
+    box = [params, state]
+
+    def window():
+        p, s = box
+        for _ in range(100):
+            p, s, v = step(p, s, batch)
+        v.block_until_ready()
+        box[:] = [p, s]
+
+    ms = _median_window(window, max(1, steps // 100), 100) * 1e3
+    return {"ms_per_step": ms, "compile_s": compile_time}
+
+
+def run_pinnjax(method: str, steps: int) -> dict:
+    import jax
+    import numpy as np
+
+    import pinnjax as pj
+    from pinnjax.compiled import compile_problem
+    from pinnjax.train import first_order_chunk
+
+    pts = _points()
+    problem = pj.Problem(
+        domain=pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0),
+        fields=("u",),
+        terms=[
+            pj.PDE("u_t + u*u_x - nu*u_xx", pj.Given(pts["pde"])),
+            pj.Dirichlet("u", 0.0, points=pj.Given(pts["bc"])),
+            pj.Initial("u", "-sin(pi*x)", points=pj.Given(pts["ic"])),
+        ],
+        constants={"nu": 0.01 / np.pi},
+    )
+    net = pj.MLP(2, 1, 20, 3, key=jax.random.PRNGKey(0))
+    compiled, arrays = compile_problem(problem, net, method=method, scale_inputs=False)
+    params = {"net": arrays, "coefficients": {}}
+    optimizer = pj.Adam(steps).build()
+    state = optimizer.init(params)
+    batch = jax.tree_util.tree_map(jax.numpy.asarray, compiled.draw_batch(np.random.default_rng(0)))
+    batch = jax.tree_util.tree_map(lambda a: a.astype("float32"), batch)
+    weights = compiled.initial_weights("float32")
+    chunk = 100
+    run = first_order_chunk(compiled, optimizer, chunk)
+    t0 = time.perf_counter()
+    out = run(params, state, batch, weights)
+    out[2].block_until_ready()
+    compile_time = time.perf_counter() - t0
+    box = [out[0], out[1]]
+
+    def window():
+        p, s, totals, _ = run(box[0], box[1], batch, weights)
+        totals.block_until_ready()
+        box[:] = [p, s]
+
+    ms = _median_window(window, max(1, steps // chunk), chunk) * 1e3
+    return {"ms_per_step": ms, "compile_s": compile_time}
+
+
+VARIANTS = {
+    "handwritten nested grad": ("handwritten", "grad"),
+    "handwritten nested jvp": ("handwritten", "jvp"),
+    "pinnjax forward": ("pinnjax", "forward"),
+    "pinnjax taylor": ("pinnjax", "taylor"),
+    "pinnjax reverse": ("pinnjax", "reverse"),
+}
+
+
+def child(variant: str, steps: int) -> None:
+    kind, mode = VARIANTS[variant]
+    out = (run_handwritten if kind == "handwritten" else run_pinnjax)(mode, steps)
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=3000, help="timed steps per variant")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians reported")
+    parser.add_argument("--write", action="store_true", help="append the table to experiments/RESULTS.md")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.steps)
+        return
+    runs: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+    for _ in range(args.rounds):  # interleave variants so machine noise hits all alike
+        for v in VARIANTS:
+            cmd = [sys.executable, __file__, "--child", v, "--steps", str(args.steps)]
+            line = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+            runs[v].append(json.loads(line))
+            print(v, runs[v][-1], flush=True)
+    sys.path.insert(0, str(HERE))
+    from results import median, write_section
+
+    table = {v: {k: median([r[k] for r in rs]) for k in rs[0]} for v, rs in runs.items()}
+    base_grad = table["handwritten nested grad"]["ms_per_step"]
+    base_jvp = table["handwritten nested jvp"]["ms_per_step"]
+    base_rss = table["handwritten nested grad"]["peak_rss_mib"]
+    rows = ["| variant | ms/step | speed-up vs nested grad | vs nested jvp | compile s | peak RSS MiB | RSS vs handwritten |",
+            "|---|---|---|---|---|---|---|"]
+    for v, r in table.items():
+        rows.append(
+            f"| {v} | {r['ms_per_step']:.3f} | {base_grad / r['ms_per_step']:.2f}x | "
+            f"{base_jvp / r['ms_per_step']:.2f}x | {r['compile_s']:.2f} | {r['peak_rss_mib']:.0f} | "
+            f"{r['peak_rss_mib'] / base_rss:.2f}x |"
+        )
+    text = "\n".join(rows)
+    print(text)
+    if args.write:
+        write_section(
+            "Speed: Burgers training step",
+            f"Network 2-20-20-20-1 tanh, 2,780 points, Adam, float32; median over {args.rounds} "
+            f"interleaved rounds of {args.steps} steps, each variant in its own process. pinnjax "
+            "runs 100 steps per compiled call (lax.scan); the hand-written PINN one jit'd step per call.",
+            text,
+        )
+
+
+if __name__ == "__main__":
+    main()

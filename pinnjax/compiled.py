@@ -1,0 +1,148 @@
+"""A problem compiled into one pure loss: ``loss_fn(params, batch, weights)``.
+
+``params = {"net": network arrays, "coefficients": {name: raw scalar}}``;
+``batch = {term name: {"x": (N, d), ...}}``; ``weights = {term name: scalar}``.
+``loss_fn`` returns ``(total, {term name: loss})`` and is jit/vmap/grad-able; the
+network's non-array part is static and nothing else is closed over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .derivatives import DEFAULT_METHOD, evaluate_derivatives
+from .names import parse_derivative_name
+from .problem import Problem
+from .terms import BoundTerm
+
+
+def domain_bounds(domain) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper corners (d,) of the domain's bounding box (time last)."""
+    if hasattr(domain, "geometry"):
+        lo, hi = domain.geometry.bounding_box()
+        return (np.append(lo, domain.t0).astype(float), np.append(hi, domain.t1).astype(float))
+    lo, hi = domain.bounding_box()
+    return np.atleast_1d(np.asarray(lo, float)), np.atleast_1d(np.asarray(hi, float))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CompiledProblem:
+    """The pieces training needs: initial params, the loss, the fields' point function.
+
+    ``scale_inputs`` maps the domain's bounding box to [-1, 1]^d before the network.
+    """
+
+    problem: Problem
+    terms: tuple[BoundTerm, ...]
+    net_static: object
+    lower: np.ndarray
+    upper: np.ndarray
+    method: str = DEFAULT_METHOD
+    scale_inputs: bool = True
+
+    @property
+    def term_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.terms)
+
+    def field_function(self, params) -> Callable[[jax.Array], jax.Array]:
+        """x (d,) -> fields (m,) for the given params."""
+        net = eqx.combine(params["net"], self.net_static)
+        transform = self.problem.transform
+        center = (self.upper + self.lower) / 2
+        half = (self.upper - self.lower) / 2
+
+        def f(x):
+            z = (x - center.astype(x.dtype)) / half.astype(x.dtype) if self.scale_inputs else x
+            y = jnp.atleast_1d(net(z))
+            return y if transform is None else jnp.atleast_1d(transform(x, y))
+
+        return f
+
+    def values_at(self, params, x: jax.Array, names, normals=None) -> dict[str, jax.Array]:
+        """Every named quantity at points x (N, d) -> {name: (N,) or scalar}."""
+        p = self.problem
+        coords, spatial = p.coordinates, p.spatial_coordinates
+        field_index = {f: i for i, f in enumerate(p.fields)}
+        requests, values = {}, {}
+        for name in names:
+            d = parse_derivative_name(name, p.fields, coords)
+            if d is not None:
+                requests[name] = d
+            elif name.endswith("_n") and name[:-2] in p.fields:
+                for c in spatial:
+                    g = f"{name[:-2]}_{c}"
+                    requests[g] = parse_derivative_name(g, p.fields, coords)
+        if requests:
+            values.update(
+                evaluate_derivatives(
+                    self.field_function(params), x, list(requests.values()), field_index, self.method
+                )
+            )
+        for i, c in enumerate(coords):
+            values[c] = x[:, i]
+        values.update({k: jnp.asarray(v, x.dtype) for k, v in p.constants.items()})
+        values.update(p.coefficient_values(params["coefficients"]))
+        if normals is not None:
+            for i, c in enumerate(spatial):
+                values[f"n_{c}"] = normals[:, i]
+            for f in p.fields:
+                if f"{f}_n" in names:
+                    values[f"{f}_n"] = sum(normals[:, i] * values[f"{f}_{c}"] for i, c in enumerate(spatial))
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise ValueError(
+                f"{missing} can only be read on boundary points with normals; use the term "
+                "on a boundary part (on='left', 'boundary', …)"
+            )
+        return values
+
+    def term_residual(self, term: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
+        x = batch["x"]
+        values = self.values_at(params, x, term.names, batch.get("normals"))
+        pair_values = {}
+        if term.pair_axis is not None:
+            x_pair = x.at[:, term.pair_axis].set(jnp.asarray(self.upper[term.pair_axis], x.dtype))
+            pair_values = self.values_at(params, x_pair, term.pair_names)
+        r = term.fn(values, pair_values, batch)
+        return jnp.broadcast_to(r, x.shape[:1] + jnp.shape(r)[1:])
+
+    def term_losses(self, params, batch) -> dict[str, jax.Array]:
+        return {t.name: t.loss(self.term_residual(t, params, batch[t.name])).mean() for t in self.terms}
+
+    def loss_fn(self, params, batch, weights) -> tuple[jax.Array, dict[str, jax.Array]]:
+        """(total, per-term losses); total = sum of weight × term loss."""
+        losses = self.term_losses(params, batch)
+        total = sum(weights[n] * losses[n] for n in self.term_names)
+        return total, losses
+
+    def draw_batch(self, rng: np.random.Generator, previous=None, multiple_of: int = 1):
+        """Host arrays for every term; with ``previous``, only resampled terms change."""
+        batch = {}
+        for t in self.terms:
+            if previous is not None and not t.points.resample:
+                batch[t.name] = previous[t.name]
+                continue
+            b = t.points.draw(self.problem.domain, rng, multiple_of)
+            if t.pair_axis is not None:
+                b["x"] = b["x"].copy()
+                b["x"][:, t.pair_axis] = self.lower[t.pair_axis]
+            batch[t.name] = b
+        return batch
+
+    def initial_weights(self, dtype) -> dict[str, jax.Array]:
+        return {t.name: jnp.asarray(t.weight, dtype) for t in self.terms}
+
+
+def compile_problem(problem: Problem, network, method: str = DEFAULT_METHOD, scale_inputs: bool = True):
+    """Bind the problem's terms and split the network; returns (CompiledProblem, net arrays)."""
+    terms = problem.bind()
+    arrays, static = eqx.partition(network, eqx.is_inexact_array)
+    lower, upper = domain_bounds(problem.domain)
+    compiled = CompiledProblem(problem, terms, static, lower, upper, method, scale_inputs)
+    return compiled, arrays

@@ -1,0 +1,95 @@
+"""What ``solve`` returns: trained parameters, history, phase reports, evaluation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .compiled import CompiledProblem
+from .derivatives import evaluate_derivatives
+from .names import parse_derivative_name
+from .train import History, PhaseReport
+
+
+def relative_l2(predicted, reference) -> float:
+    """||predicted - reference||₂ / ||reference||₂ over all entries."""
+    p = np.asarray(predicted, np.float64).ravel()
+    r = np.asarray(reference, np.float64).ravel()
+    if p.shape != r.shape:
+        raise ValueError(f"relative_l2: predicted has {p.size} values, reference {r.size}")
+    mask = np.isfinite(r)
+    return float(np.linalg.norm(p[mask] - r[mask]) / np.linalg.norm(r[mask]))
+
+
+@dataclasses.dataclass
+class Result:
+    """A trained problem.
+
+    ``params``: {"net": arrays, "coefficients": raw values}; ``history``: per-step
+    losses; ``phases``: one :class:`PhaseReport` per phase; ``wall_time`` in seconds.
+    """
+
+    compiled: CompiledProblem
+    params: dict
+    history: History
+    phases: list[PhaseReport]
+    wall_time: float
+    dtype: object
+
+    @property
+    def network(self) -> eqx.Module:
+        return eqx.combine(self.params["net"], self.compiled.net_static)
+
+    @property
+    def coefficients(self) -> dict[str, float]:
+        values = self.compiled.problem.coefficient_values(self.params["coefficients"])
+        return {k: float(v) for k, v in values.items()}
+
+    @property
+    def final_losses(self) -> dict[str, float]:
+        return {k: float(np.asarray(v)[np.isfinite(v)][-1]) for k, v in self.history.terms.items()}
+
+    def _points(self, points) -> jax.Array:
+        x = np.asarray(points, np.float64)
+        d = len(self.compiled.problem.coordinates)
+        if x.ndim == 1 and d == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != d:
+            raise ValueError(
+                f"points must have shape (N, {d}) with columns {self.compiled.problem.coordinates}, "
+                f"got shape {x.shape}"
+            )
+        return jnp.asarray(x, self.dtype)
+
+    def predict(self, points, names=None, batch_size: int = 65536) -> dict[str, np.ndarray]:
+        """Fields and named derivatives at points (N, d) -> {name: (N,)}.
+
+        ``names`` defaults to all fields; derivatives like ``"u_x"``, ``"u_xx"`` work.
+        """
+        p = self.compiled.problem
+        names = list(p.fields) if names is None else ([names] if isinstance(names, str) else list(names))
+        requests = []
+        for n in names:
+            d = parse_derivative_name(n, p.fields, p.coordinates)
+            if d is None:
+                raise ValueError(
+                    f"cannot predict {n!r}: not a field or a derivative of one. Fields: "
+                    f"{', '.join(p.fields)}; coordinates: {', '.join(p.coordinates)}"
+                )
+            requests.append(d)
+        with jax.enable_x64(self.dtype == jnp.float64):
+            x = self._points(points)
+            f = self.compiled.field_function(self.params)
+            index = {name: i for i, name in enumerate(p.fields)}
+            run = jax.jit(lambda pts: evaluate_derivatives(f, pts, requests, index, self.compiled.method))
+            parts = [run(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+            return {n: np.concatenate([np.asarray(part[n]) for part in parts]) for n in names}
+
+    def relative_l2(self, points, reference, field: str | None = None) -> float:
+        """Relative L2 error of a field at points (N, d) against reference values (N,)."""
+        field = field or self.compiled.problem.fields[0]
+        return relative_l2(self.predict(points, [field])[field], reference)

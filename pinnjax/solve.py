@@ -1,0 +1,111 @@
+"""One functional entry point: ``solve(problem, network, phases) -> Result``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .compiled import compile_problem
+from .derivatives import DEFAULT_METHOD
+from .distributed import batch_placer, replicate
+from .phases import LBFGS, Adam
+from .problem import Problem
+from .result import Result
+from .train import History, Trainer
+
+DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
+
+
+def _check_solve_args(problem, network, phases, dtype, chunk, resample_every):
+    if not isinstance(problem, Problem):
+        raise TypeError(f"solve: problem must be a pinnjax.Problem, got {type(problem).__name__}")
+    if not callable(network) or not isinstance(network, eqx.Module):
+        raise TypeError(
+            "solve: network must be an equinox Module mapping x (d,) -> fields (m,), e.g. "
+            f"pinnjax.MLP(...) or pinnjax.from_flax_linen(...); got {type(network).__name__}"
+        )
+    if dtype not in DTYPES:
+        raise ValueError(f"solve: dtype must be 'float32' or 'float64', got {dtype!r}")
+    if not phases:
+        raise ValueError("solve: phases is empty; give e.g. [pinnjax.Adam(5000), pinnjax.LBFGS(2000)]")
+    for p in phases:
+        if not hasattr(p, "build") or not hasattr(p, "steps"):
+            raise TypeError(f"solve: {p!r} is not a phase (Adam, LBFGS, Optax)")
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk <= 0:
+        raise ValueError(f"solve: chunk must be a positive integer, got {chunk!r}")
+    if resample_every is not None and (not isinstance(resample_every, int) or resample_every <= 0):
+        raise ValueError(f"solve: resample_every must be a positive integer or None, got {resample_every!r}")
+
+
+def _check_output_size(compiled, params, dtype):
+    d = len(compiled.problem.coordinates)
+    try:
+        out = jax.eval_shape(compiled.field_function(params), jax.ShapeDtypeStruct((d,), dtype))
+    except Exception as err:  # a network that cannot take a (d,) input
+        raise ValueError(
+            f"the network cannot be applied to one point of {d} coordinates "
+            f"{compiled.problem.coordinates}: {type(err).__name__}: {err}"
+        ) from None
+    m = len(compiled.problem.fields)
+    if out.shape != (m,):
+        raise ValueError(
+            f"the network (after the transform) returns shape {out.shape} for one point, but "
+            f"the problem has {m} field(s) {compiled.problem.fields}; it must return ({m},)"
+        )
+
+
+def solve(
+    problem: Problem,
+    network: eqx.Module,
+    phases: Sequence = (Adam(5000), LBFGS(5000)),
+    *,
+    seed: int = 0,
+    dtype: str = "float32",
+    method: str = DEFAULT_METHOD,
+    chunk: int = 100,
+    resample_every: int | None = None,
+    scale_inputs: bool = True,
+    mesh: jax.sharding.Mesh | None = None,
+    callback: Callable[[dict], None] | None = None,
+) -> Result:
+    """Train ``network`` on ``problem`` through ``phases``; returns a :class:`Result`.
+
+    ``seed`` fixes the sampled points (the network's own key fixes its weights).
+    ``chunk``: steps per compiled call. ``resample_every``: redraw resampled points
+    every that many first-order steps. ``mesh``: shard points over its devices
+    (``pinnjax.point_mesh()``). ``callback(info)`` is called between chunks with
+    ``{"phase", "step", "total", "losses"}``.
+    """
+    _check_solve_args(problem, network, phases, dtype, chunk, resample_every)
+    jdtype = DTYPES[dtype]
+    start = time.perf_counter()
+    with jax.enable_x64(dtype == "float64"):
+        compiled, net_arrays = compile_problem(problem, network, method, scale_inputs)
+        net_arrays = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jdtype), net_arrays)
+        params = {"net": net_arrays, "coefficients": problem.initial_coefficients(jdtype)}
+        _check_output_size(compiled, params, jdtype)
+        params = replicate(params, mesh)
+        trainer = Trainer(
+            compiled, np.dtype(dtype), chunk, resample_every, np.random.default_rng(seed),
+            batch_placer(mesh), callback, 1 if mesh is None else mesh.size,
+        )
+        host_batch, batch = trainer.new_batch()
+        weights = replicate(compiled.initial_weights(jdtype), mesh)
+        history, reports, step = History(), [], 0
+        for i, phase in enumerate(phases):
+            if isinstance(phase, LBFGS):
+                params, report = trainer.run_lbfgs(i, phase, params, batch, weights, step, history)
+            else:
+                params, batch, host_batch, report = trainer.run_first_order(
+                    i, phase, params, None, batch, weights, step, history, host_batch
+                )
+            reports.append(report)
+            step += report.steps
+            if report.stop_reason == "non-finite loss":
+                break
+    return Result(compiled, params, history, reports, time.perf_counter() - start, jdtype)

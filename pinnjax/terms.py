@@ -1,0 +1,262 @@
+"""Loss terms: named points + a pointwise residual + a pointwise loss + a weight.
+
+Every part of a problem is a term: PDE residuals, boundary and initial conditions,
+data. A term is *bound* to a problem's :class:`~pinnjax.residuals.Namespace` before
+compiling, which checks every name it reads and yields a :class:`BoundTerm`.
+Values of conditions (``value=``) are numbers, text in the coordinates
+(``"-sin(pi*x)"``) or Python functions of named coordinates (``lambda x, t: ...``).
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from .losses import AbstractPointwiseLoss, get_loss
+from .points import Given, Sample, as_points
+from .residuals import Namespace, as_residual, coordinate_function
+
+Values = Mapping[str, jax.Array]
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundTerm:
+    """A term checked against a namespace, ready to compile.
+
+    ``names`` are read at the batch points ``x`` and ``pair_names`` at ``x_pair``
+    (periodic terms); ``fn(values, pair_values, batch) -> (N,) or (N, k)``.
+    """
+
+    name: str
+    names: tuple[str, ...]
+    pair_names: tuple[str, ...]
+    fn: Callable[[Values, Values, Mapping[str, jax.Array]], jax.Array]
+    loss: AbstractPointwiseLoss
+    weight: float
+    points: Sample | Given
+    pair_axis: int | None = None
+
+
+class AbstractTerm(eqx.Module):
+    """Base of all terms: ``name``, ``points``, ``loss``, ``weight``."""
+
+    name: eqx.AbstractVar[str]
+    points: eqx.AbstractVar[Sample | Given]
+    loss: eqx.AbstractVar[AbstractPointwiseLoss]
+    weight: eqx.AbstractVar[float]
+
+    @abc.abstractmethod
+    def bind(self, ns: Namespace) -> BoundTerm:
+        """Check names against ``ns`` and build the residual."""
+
+    def _bound(self, names, fn, pair_names=(), pair_axis=None) -> BoundTerm:
+        return BoundTerm(
+            self.name, tuple(dict.fromkeys(names)), tuple(pair_names), fn,
+            self.loss, float(self.weight), self.points, pair_axis,
+        )
+
+
+def _check_weight(weight) -> float:
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
+        raise ValueError(f"weight must be a number >= 0, got {weight!r}")
+    return float(weight)
+
+
+class PDE(AbstractTerm):
+    """A residual that should vanish at ``points`` (default: the interior).
+
+    ``residual``: text (``"u_t + u*u_x - nu*u_xx"``) or a Python function of named
+    quantities (``lambda u_t, u, u_x, u_xx, nu: ...``). Any point set works, so this
+    is also the general term for custom boundary residuals.
+    """
+
+    residual: object
+    points: Sample | Given
+    name: str = "pde"
+    loss: AbstractPointwiseLoss = eqx.field(default_factory=lambda: get_loss("mse"))
+    weight: float = 1.0
+
+    def __init__(self, residual, points=1000, *, name="pde", loss="mse", weight=1.0):
+        self.residual = residual
+        self.points = as_points(points, "interior")
+        self.name = name
+        self.loss = get_loss(loss)
+        self.weight = _check_weight(weight)
+
+    def bind(self, ns):
+        r = as_residual(self.residual, ns, f"term {self.name!r}")
+        return self._bound(r.names, lambda values, _p, _b: r.fn(values))
+
+
+class _ValueCondition(AbstractTerm):
+    """``target - value`` on a point set: Dirichlet, Neumann, initial conditions."""
+
+    target: str
+    value: object
+    points: Sample | Given
+    name: str
+    loss: AbstractPointwiseLoss
+    weight: float
+
+    def __init__(self, target, value, points, name, loss, weight):
+        self.target = target
+        self.value = value
+        self.points = points
+        self.name = name
+        self.loss = get_loss(loss)
+        self.weight = _check_weight(weight)
+
+    def _target_ns(self, ns: Namespace) -> Namespace:
+        return ns
+
+    def bind(self, ns):
+        where = f"term {self.name!r}"
+        target = as_residual(self.target, self._target_ns(ns), where)
+        g = coordinate_function(self.value, ns, f"value of term {self.name!r}")
+
+        def fn(values, _p, _b):
+            return target.fn(values) - g.fn(values)
+
+        return self._bound(target.names + g.names, fn)
+
+
+class Dirichlet(_ValueCondition):
+    """``field = value`` on boundary part ``on`` (``field`` may name a derivative)."""
+
+    def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
+        points = as_points(points, on)
+        super().__init__(field, value, points, name or f"dirichlet_{on}_{field}", loss, weight)
+
+
+class Neumann(_ValueCondition):
+    """Outward normal derivative ``d field / dn = value`` on boundary part ``on``."""
+
+    def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
+        points = as_points(points, on)
+        super().__init__(f"{field}_n", value, points, name or f"neumann_{on}_{field}", loss, weight)
+
+    def _target_ns(self, ns):
+        return ns.with_extras((self.target,))
+
+
+class Initial(_ValueCondition):
+    """``field = value`` at the initial time; ``field="u_t"`` sets the initial rate."""
+
+    def __init__(self, field, value, points=200, *, name=None, loss="mse", weight=1.0):
+        points = as_points(points, "initial")
+        super().__init__(field, value, points, name or f"initial_{field}", loss, weight)
+
+
+class Robin(AbstractTerm):
+    """``alpha * field + beta * d field/dn = value`` on boundary part ``on``."""
+
+    field: str
+    alpha: float
+    beta: float
+    value: object
+    points: Sample | Given
+    name: str
+    loss: AbstractPointwiseLoss
+    weight: float
+
+    def __init__(self, field, alpha, beta, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
+        self.field, self.alpha, self.beta, self.value = field, float(alpha), float(beta), value
+        self.points = as_points(points, on)
+        self.name = name or f"robin_{on}_{field}"
+        self.loss = get_loss(loss)
+        self.weight = _check_weight(weight)
+
+    def bind(self, ns):
+        u = as_residual(self.field, ns, f"term {self.name!r}")
+        g = coordinate_function(self.value, ns, f"value of term {self.name!r}")
+        normal = f"{self.field}_n"
+
+        def fn(values, _p, _b):
+            return self.alpha * values[self.field] + self.beta * values[normal] - g.fn(values)
+
+        return self._bound(u.names + (normal,) + g.names, fn)
+
+
+class Data(AbstractTerm):
+    """Measured values of fields or derivatives at given points.
+
+    ``targets``: one name (``"u"``) or several (``("u", "v")``) matching the columns
+    of ``points.values``.
+    """
+
+    targets: tuple[str, ...]
+    points: Given
+    name: str
+    loss: AbstractPointwiseLoss
+    weight: float
+
+    def __init__(self, targets, points: Given, *, name="data", loss="mse", weight=1.0):
+        self.targets = (targets,) if isinstance(targets, str) else tuple(targets)
+        if not isinstance(points, Given) or points.values is None:
+            raise TypeError("Data needs points=pinnjax.Given(points, values) with values")
+        columns = 1 if points.values.ndim == 1 else points.values.shape[1]
+        if columns != len(self.targets):
+            raise ValueError(
+                f"Data term {name!r}: {len(self.targets)} targets {self.targets} but values "
+                f"have {columns} column(s); give one column per target"
+            )
+        self.points, self.name = points, name
+        self.loss = get_loss(loss)
+        self.weight = _check_weight(weight)
+
+    def bind(self, ns):
+        for t in self.targets:
+            as_residual(t, ns, f"term {self.name!r}")
+
+        def fn(values, _p, batch):
+            predicted = jnp.stack([values[t] for t in self.targets], axis=-1)
+            observed = batch["values"].reshape(predicted.shape)
+            return predicted - observed
+
+        return self._bound(self.targets, fn)
+
+
+class Periodic(AbstractTerm):
+    """Equal values (and derivatives up to ``derivatives`` along ``coordinate``) at the
+    two ends of ``coordinate``'s range. Points are drawn in the interior and moved to
+    the low end; each is paired with its image at the high end."""
+
+    fields: tuple[str, ...]
+    coordinate: str
+    derivatives: int
+    points: Sample
+    name: str
+    loss: AbstractPointwiseLoss
+    weight: float
+
+    def __init__(self, fields, coordinate="x", derivatives=1, points=100, *, name=None, loss="mse", weight=1.0):
+        self.fields = (fields,) if isinstance(fields, str) else tuple(fields)
+        self.coordinate = coordinate
+        if not isinstance(derivatives, int) or derivatives < 0:
+            raise ValueError(f"Periodic.derivatives must be an integer >= 0, got {derivatives!r}")
+        self.derivatives = derivatives
+        self.points = as_points(points, "interior")
+        self.name = name or f"periodic_{coordinate}"
+        self.loss = get_loss(loss)
+        self.weight = _check_weight(weight)
+
+    def bind(self, ns):
+        if self.coordinate not in ns.coordinates:
+            raise ValueError(
+                f"Periodic term {self.name!r}: coordinate {self.coordinate!r} is not one of "
+                f"the domain's coordinates {ns.coordinates}"
+            )
+        names = []
+        for f in self.fields:
+            as_residual(f, ns, f"term {self.name!r}")
+            names += [f] + [f"{f}_{self.coordinate * k}" for k in range(1, self.derivatives + 1)]
+
+        def fn(values, pair_values, _b):
+            return jnp.stack([values[n] - pair_values[n] for n in names], axis=-1)
+
+        return self._bound(names, fn, pair_names=names, pair_axis=ns.coordinates.index(self.coordinate))

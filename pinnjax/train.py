@@ -1,0 +1,216 @@
+"""The training loop: jit-compiled steps, many per host round trip.
+
+First-order phases scan ``chunk`` steps inside one compiled call; L-BFGS iterates in a
+``lax.while_loop`` with its own stopping test. Between chunks the host resamples
+points, records history and calls the callback. A step whose loss is not finite is
+not applied, and the phase stops naming the term that went bad.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from .compiled import CompiledProblem
+from .phases import LBFGS
+
+STOP_REASONS = {0: "step budget", 1: "gradient tolerance", 2: "no progress", 3: "non-finite loss"}
+
+
+@dataclasses.dataclass
+class PhaseReport:
+    """How a phase went: steps run, why it stopped, wall and compile seconds."""
+
+    name: str
+    steps: int
+    budget: int
+    stop_reason: str
+    wall_time: float
+    compile_time: float
+    final_loss: float
+    message: str = ""
+
+
+@dataclasses.dataclass
+class History:
+    """Per-step losses. ``terms[name][i]`` is NaN where a phase logs only the total
+    (L-BFGS logs the terms once per chunk)."""
+
+    step: list = dataclasses.field(default_factory=list)
+    phase: list = dataclasses.field(default_factory=list)
+    total: list = dataclasses.field(default_factory=list)
+    terms: dict = dataclasses.field(default_factory=dict)
+
+    def extend(self, start: int, phase: int, totals: np.ndarray, terms: dict[str, np.ndarray]):
+        n = len(totals)
+        self.step.extend(range(start, start + n))
+        self.phase.extend([phase] * n)
+        self.total.extend(np.asarray(totals, float).tolist())
+        for name, values in terms.items():
+            self.terms.setdefault(name, []).extend(np.asarray(values, float).tolist())
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        out = {"step": np.array(self.step), "phase": np.array(self.phase), "total": np.array(self.total)}
+        out.update({k: np.array(v) for k, v in self.terms.items()})
+        return out
+
+
+def _where_finite(ok, new, old):
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, old)
+
+
+def first_order_chunk(compiled: CompiledProblem, optimizer: optax.GradientTransformation, length: int):
+    """jit'd (params, opt_state, batch, weights) -> (params, opt_state, totals (L,), losses {term: (L,)})."""
+
+    def body(carry, _, batch, weights):
+        params, state = carry
+        (total, losses), grads = jax.value_and_grad(compiled.loss_fn, has_aux=True)(params, batch, weights)
+        updates, new_state = optimizer.update(grads, state, params)
+        new_params = optax.apply_updates(params, updates)
+        ok = jnp.isfinite(total)
+        return _where_finite(ok, (new_params, new_state), (params, state)), (total, losses)
+
+    def run(params, state, batch, weights):
+        (params, state), (totals, losses) = jax.lax.scan(
+            lambda c, s: body(c, s, batch, weights), (params, state), None, length=length
+        )
+        return params, state, totals, losses
+
+    return jax.jit(run)
+
+
+def lbfgs_chunk(compiled: CompiledProblem, phase: LBFGS, length: int):
+    """jit'd L-BFGS iterations from k0 until k_end or a stopping test; see LBFGS."""
+    optimizer = phase.build()
+
+    def run(params, state, batch, weights, k0, k_end, prev, stall):
+        def loss(p):
+            return compiled.loss_fn(p, batch, weights)[0]
+
+        value_and_grad = optax.value_and_grad_from_state(loss)
+
+        def cond(c):
+            k, reason = c[2], c[6]
+            return (k < k_end) & (reason == 0)
+
+        def body(c):
+            params, state, k, prev, stall, totals, reason = c
+            value, grad = value_and_grad(params, state=state)
+            finite = jnp.isfinite(value)
+            gnorm = optax.tree_utils.tree_norm(grad)
+            updates, new_state = optimizer.update(grad, state, params, value=value, grad=grad, value_fn=loss)
+            new_params = optax.apply_updates(params, updates)
+            decrease = (prev - value) / jnp.maximum(jnp.maximum(jnp.abs(prev), jnp.abs(value)), 1e-30)
+            stall = jnp.where(decrease <= phase.ftol, stall + 1, 0)
+            reason = jnp.where(
+                ~finite, 3, jnp.where(gnorm <= phase.gtol, 1, jnp.where(stall >= phase.patience, 2, 0))
+            )
+            step = reason == 0
+            params, state = _where_finite(step, (new_params, new_state), (params, state))
+            totals = totals.at[k - k0].set(value)
+            return params, state, k + 1, value, stall, totals, reason
+
+        totals = jnp.full((length,), jnp.nan, dtype=prev.dtype)
+        init = (params, state, k0, prev, stall, totals, jnp.asarray(0))
+        params, state, k, prev, stall, totals, reason = jax.lax.while_loop(cond, body, init)
+        return params, state, k, prev, stall, totals, reason
+
+    return jax.jit(run)
+
+
+def _bad_term(losses: dict[str, np.ndarray]) -> str:
+    bad = [n for n, v in losses.items() if not np.all(np.isfinite(np.asarray(v)))]
+    return ", ".join(bad) if bad else "(total)"
+
+
+@dataclasses.dataclass
+class Trainer:
+    """Runs phases on a compiled problem. ``put`` places a host batch on devices."""
+
+    compiled: CompiledProblem
+    dtype: object
+    chunk: int
+    resample_every: int | None
+    rng: np.random.Generator
+    put: Callable
+    callback: Callable | None = None
+    multiple_of: int = 1
+
+    def new_batch(self, previous=None):
+        host = self.compiled.draw_batch(self.rng, previous, self.multiple_of)
+        cast = jax.tree_util.tree_map(lambda a: np.asarray(a, self.dtype), host)
+        return host, self.put(cast)
+
+    def _notify(self, **info):
+        if self.callback is not None:
+            self.callback(info)
+
+    def run_first_order(self, index, phase, params, state, batch, weights, step0, history, host_batch):
+        optimizer = phase.build()
+        state = optimizer.init(params) if state is None else state
+        runners: dict[int, Callable] = {}
+        done, compile_time, t0, reason, message = 0, 0.0, time.perf_counter(), "step budget", ""
+        while done < phase.steps:
+            length = min(self.chunk, phase.steps - done)
+            if self.resample_every:
+                length = min(length, self.resample_every - (done % self.resample_every))
+            if length not in runners:
+                tc = time.perf_counter()
+                runners[length] = first_order_chunk(self.compiled, optimizer, length).lower(
+                    params, state, batch, weights).compile()
+                compile_time += time.perf_counter() - tc
+            params, state, totals, losses = runners[length](params, state, batch, weights)
+            totals, losses = np.asarray(totals), {k: np.asarray(v) for k, v in losses.items()}
+            history.extend(step0 + done, index, totals, losses)
+            done += length
+            if not np.all(np.isfinite(totals)):
+                reason = "non-finite loss"
+                message = f"loss became non-finite in term(s) {_bad_term(losses)}; kept the last finite parameters"
+                break
+            self._notify(phase=phase.name, step=step0 + done, total=float(totals[-1]),
+                         losses={k: float(v[-1]) for k, v in losses.items()})
+            if self.resample_every and done % self.resample_every == 0 and done < phase.steps:
+                host_batch, batch = self.new_batch(host_batch)
+        wall = time.perf_counter() - t0
+        final = float(history.total[-1]) if history.total else float("nan")
+        report = PhaseReport(phase.name, done, phase.steps, reason, wall, compile_time, final, message)
+        return params, batch, host_batch, report
+
+    def run_lbfgs(self, index, phase: LBFGS, params, batch, weights, step0, history):
+        optimizer = phase.build()
+        state = optimizer.init(params)
+        runner = lbfgs_chunk(self.compiled, phase, self.chunk)
+        terms = jax.jit(self.compiled.term_losses)
+        k, prev, stall = 0, jnp.asarray(jnp.inf, self.dtype), jnp.asarray(0)
+        t0, compile_time, reason, message = time.perf_counter(), 0.0, "step budget", ""
+        compiled_runner = None
+        while k < phase.steps:
+            k_end = min(k + self.chunk, phase.steps)
+            args = (params, state, batch, weights, jnp.asarray(k), jnp.asarray(k_end), prev, stall)
+            if compiled_runner is None:
+                tc = time.perf_counter()
+                compiled_runner = runner.lower(*args).compile()
+                compile_time += time.perf_counter() - tc
+            params, state, k_new, prev, stall, totals, code = compiled_runner(*args)
+            k_new, code = int(k_new), int(code)
+            totals = np.asarray(totals)[: k_new - k]
+            now = {n: np.asarray(v) for n, v in terms(params, batch).items()}
+            logged = {n: np.r_[np.full(len(totals) - 1, np.nan), v] for n, v in now.items()} if len(totals) else {}
+            history.extend(step0 + k, index, totals, logged)
+            k = k_new
+            if code:
+                reason = STOP_REASONS[code]
+                if code == 3:
+                    message = f"loss became non-finite in term(s) {_bad_term(now)}; kept the last finite parameters"
+                break
+            self._notify(phase=phase.name, step=step0 + k, total=float(prev),
+                         losses={n: float(v) for n, v in now.items()})
+        wall = time.perf_counter() - t0
+        final = float(history.total[-1]) if history.total else float("nan")
+        return params, PhaseReport(phase.name, k, phase.steps, reason, wall, compile_time, final, message)
