@@ -35,7 +35,9 @@ DEFAULT_METHOD = "taylor"
 
 
 def _unit(x: jax.Array, axis: int) -> jax.Array:
-    return jnp.zeros_like(x).at[axis].set(1.0)
+    # Built from the shape only, so under vmap the direction stays one unbatched
+    # constant and the first layer's tangent W @ e is computed once, not per point.
+    return jnp.zeros(x.shape, x.dtype).at[axis].set(1.0)
 
 
 def _jvp_along(g: PointFunction, axis: int) -> PointFunction:
@@ -61,7 +63,7 @@ def _taylor_along(g: PointFunction, axis: int, order: int) -> Callable[[jax.Arra
 
     def series(x):
         direction = _unit(x, axis)
-        terms = (direction,) + (jnp.zeros_like(x),) * (order - 1)
+        terms = (direction,) + (jnp.zeros(x.shape, x.dtype),) * (order - 1)
         primal, coefficients = jet.jet(g, (x,), (terms,))
         return [primal, *coefficients]
 

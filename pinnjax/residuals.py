@@ -40,7 +40,7 @@ class Namespace:
     extras: tuple[str, ...] = ()
 
     def with_extras(self, extras: tuple[str, ...]) -> "Namespace":
-        return dataclasses.replace(self, extras=self.extras + extras)
+        return dataclasses.replace(self, extras=tuple(dict.fromkeys(self.extras + extras)))
 
     def knows(self, name: str) -> bool:
         return (

@@ -1,0 +1,60 @@
+"""Reference solutions shipped with pinnjax (pure numpy/scipy).
+
+Each builder returns a :class:`ReferenceSolution` (ordered coordinates, fields on the
+``indexing="ij"`` grid, ``points()`` (N, d) / ``values()`` (N,)). Pointwise exact
+functions and source terms are exported so a problem definition can use them directly.
+
+- :func:`burgers`: viscous Burgers, u0 = -sin(pi x), exact via Hopf–Cole.
+- :func:`allen_cahn`, :func:`kdv`: periodic Fourier pseudo-spectral + ETDRK4.
+- :func:`heat_mixed`: heat equation with Dirichlet/Neumann ends, exact sine series.
+- :func:`laplace_square`, :func:`poisson_lshape`: closed-form elliptic solutions.
+"""
+
+from .analytic import (
+    HEAT_ALPHA,
+    heat_mixed,
+    heat_mixed_coefficients,
+    heat_mixed_exact,
+    heat_mixed_initial,
+    laplace_square,
+    laplace_square_exact,
+    lshape_contains,
+    poisson_exact,
+    poisson_lshape,
+    poisson_source,
+)
+from .burgers import burgers, burgers_exact
+from .grid import ReferenceSolution
+from .spectral import (
+    allen_cahn,
+    allen_cahn_initial_hat,
+    derivative_symbol,
+    etdrk4_periodic,
+    kdv,
+    spectral_derivative,
+    wavenumbers,
+)
+
+__all__ = [
+    "ReferenceSolution",
+    "burgers",
+    "burgers_exact",
+    "allen_cahn",
+    "allen_cahn_initial_hat",
+    "kdv",
+    "etdrk4_periodic",
+    "spectral_derivative",
+    "derivative_symbol",
+    "wavenumbers",
+    "HEAT_ALPHA",
+    "heat_mixed",
+    "heat_mixed_exact",
+    "heat_mixed_initial",
+    "heat_mixed_coefficients",
+    "laplace_square",
+    "laplace_square_exact",
+    "poisson_exact",
+    "poisson_source",
+    "poisson_lshape",
+    "lshape_contains",
+]

@@ -28,14 +28,15 @@ class ReferenceSolution:
     name: str = ""
 
     def __post_init__(self):
-        coords = {str(k): np.asarray(v, dtype=np.float64) for k, v in self.coords.items()}
+        # Private read-only copies: the caller's arrays are neither aliased nor frozen.
+        coords = {str(k): np.array(v, dtype=np.float64) for k, v in self.coords.items()}
         if not coords:
             raise ValueError("ReferenceSolution needs at least one coordinate")
         for k, v in coords.items():
             if v.ndim != 1 or v.size == 0:
                 raise ValueError(f"coordinate {k!r} must be a non-empty 1-D array, got shape {v.shape}")
         shape = tuple(v.size for v in coords.values())
-        fields = {str(k): np.asarray(v, dtype=np.float64) for k, v in self.fields.items()}
+        fields = {str(k): np.array(v, dtype=np.float64) for k, v in self.fields.items()}
         for k, v in fields.items():
             if v.shape != shape:
                 raise ValueError(
