@@ -23,7 +23,6 @@ import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.stats import qmc
 
 SAMPLERS = ("uniform", "sobol", "halton", "lhs", "grid")
 
@@ -116,6 +115,8 @@ def sample_unit_cube(
         if exact and u.shape[0] > n:
             u = take_subset(u, n, rng)
     else:
+        from scipy.stats import qmc  # imported on first use: scipy.stats costs ~55 MB
+
         seed = np.random.default_rng(rng.integers(2**63))
         if sampler == "sobol":
             # Draw a power of two (Sobol' balance) and keep the first n points.
