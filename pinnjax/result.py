@@ -30,7 +30,8 @@ class Result:
     """A trained problem.
 
     ``params``: {"net": arrays, "coefficients": raw values}; ``history``: per-step
-    losses; ``phases``: one :class:`PhaseReport` per phase; ``wall_time`` in seconds.
+    losses; ``phases``: one :class:`PhaseReport` per phase; ``wall_time`` in seconds;
+    ``state``: the final :class:`~pinnjax.train.TrainState`.
     """
 
     compiled: CompiledProblem
@@ -39,6 +40,7 @@ class Result:
     phases: list[PhaseReport]
     wall_time: float
     dtype: object
+    state: object = None
 
     @property
     def network(self) -> eqx.Module:

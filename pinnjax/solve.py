@@ -16,7 +16,7 @@ from .distributed import batch_placer, replicate
 from .phases import LBFGS, Adam
 from .problem import Problem
 from .result import Result
-from .train import History, Trainer
+from .train import Trainer, TrainState
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
@@ -72,6 +72,7 @@ def solve(
     scale_inputs: bool = True,
     mesh: jax.sharding.Mesh | None = None,
     callback: Callable[[dict], None] | None = None,
+    resume: TrainState | None = None,
 ) -> Result:
     """Train ``network`` on ``problem`` through ``phases``; returns a :class:`Result`.
 
@@ -79,7 +80,9 @@ def solve(
     ``chunk``: steps per compiled call. ``resample_every``: redraw resampled points
     every that many first-order steps. ``mesh``: shard points over its devices
     (``pinnjax.point_mesh()``). ``callback(info)`` is called between chunks with
-    ``{"phase", "step", "total", "losses"}``.
+    ``{"phase", "step", "total", "losses", "state"}``; ``state`` (a
+    :class:`~pinnjax.train.TrainState`) is what a checkpoint saves, and ``resume=state``
+    continues from it exactly (same later batches and losses as an uninterrupted run).
     """
     _check_solve_args(problem, network, phases, dtype, chunk, resample_every)
     jdtype = DTYPES[dtype]
@@ -89,23 +92,19 @@ def solve(
         net_arrays = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jdtype), net_arrays)
         params = {"net": net_arrays, "coefficients": problem.initial_coefficients(jdtype)}
         _check_output_size(compiled, params, jdtype)
-        params = replicate(params, mesh)
+        rng = np.random.default_rng(seed)
         trainer = Trainer(
-            compiled, np.dtype(dtype), chunk, resample_every, np.random.default_rng(seed),
+            compiled, np.dtype(dtype), chunk, resample_every, rng,
             batch_placer(mesh), callback, 1 if mesh is None else mesh.size,
         )
-        host_batch, batch = trainer.new_batch()
+        if resume is None:
+            host_batch = trainer.draw()
+            state = TrainState(replicate(params, mesh), host_batch, rng.bit_generator.state)
+        else:
+            state = resume
+            rng.bit_generator.state = state.rng_state
+            state.params = replicate(state.params, mesh)
         weights = replicate(compiled.initial_weights(jdtype), mesh)
-        history, reports, step = History(), [], 0
-        for i, phase in enumerate(phases):
-            if isinstance(phase, LBFGS):
-                params, report = trainer.run_lbfgs(i, phase, params, batch, weights, step, history)
-            else:
-                params, batch, host_batch, report = trainer.run_first_order(
-                    i, phase, params, None, batch, weights, step, history, host_batch
-                )
-            reports.append(report)
-            step += report.steps
-            if report.stop_reason == "non-finite loss":
-                break
-    return Result(compiled, params, history, reports, time.perf_counter() - start, jdtype)
+        state = trainer.run(state, list(phases), weights)
+    return Result(compiled, state.params, state.history, state.reports,
+                  time.perf_counter() - start, jdtype, state)

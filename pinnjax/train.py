@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -130,8 +131,30 @@ def _bad_term(losses: dict[str, np.ndarray]) -> str:
 
 
 @dataclasses.dataclass
+class TrainState:
+    """Everything needed to continue training exactly where it stopped.
+
+    Saved between chunks; training resumed from it with the same phases reproduces the
+    uninterrupted run (same batches: the sampler's random state is part of it).
+    """
+
+    params: Any
+    host_batch: dict
+    rng_state: dict
+    phase: int = 0
+    phase_step: int = 0
+    step: int = 0
+    opt_state: Any = None
+    lbfgs_prev: float = float("inf")
+    lbfgs_stall: int = 0
+    reports: list = dataclasses.field(default_factory=list)
+    history: History = dataclasses.field(default_factory=History)
+
+
+@dataclasses.dataclass
 class Trainer:
-    """Runs phases on a compiled problem. ``put`` places a host batch on devices."""
+    """Runs phases on a compiled problem. ``put`` places a host batch on devices;
+    ``callback(info)`` is called after every chunk with the live :class:`TrainState`."""
 
     compiled: CompiledProblem
     dtype: object
@@ -142,75 +165,98 @@ class Trainer:
     callback: Callable | None = None
     multiple_of: int = 1
 
-    def new_batch(self, previous=None):
+    def draw(self, previous=None) -> dict:
         host = self.compiled.draw_batch(self.rng, previous, self.multiple_of)
-        cast = jax.tree_util.tree_map(lambda a: np.asarray(a, self.dtype), host)
-        return host, self.put(cast)
+        return jax.tree_util.tree_map(lambda a: np.asarray(a, self.dtype), host)
 
-    def _notify(self, **info):
+    def _notify(self, state: TrainState, phase, total, losses):
         if self.callback is not None:
-            self.callback(info)
+            self.callback({"phase": phase.name, "step": state.step, "total": total,
+                           "losses": losses, "state": state})
 
-    def run_first_order(self, index, phase, params, state, batch, weights, step0, history, host_batch):
+    def run(self, state: TrainState, phases, weights) -> TrainState:
+        """Run ``phases`` from ``state.phase`` / ``state.phase_step`` to the end."""
+        batch = self.put(state.host_batch)
+        while state.phase < len(phases):
+            phase = phases[state.phase]
+            t0 = time.perf_counter()
+            if isinstance(phase, LBFGS):
+                report = self._lbfgs(state, phase, batch, weights)
+            else:
+                report, batch = self._first_order(state, phase, batch, weights)
+            report.wall_time = time.perf_counter() - t0
+            state.reports.append(report)
+            state.phase, state.phase_step, state.opt_state = state.phase + 1, 0, None
+            state.lbfgs_prev, state.lbfgs_stall = float("inf"), 0
+            if report.stop_reason == "non-finite loss":
+                break
+        return state
+
+    def _report(self, state, phase, reason, compile_time, message=""):
+        final = float(state.history.total[-1]) if state.history.total else float("nan")
+        return PhaseReport(phase.name, state.phase_step, phase.steps, reason, 0.0, compile_time, final, message)
+
+    def _first_order(self, state: TrainState, phase, batch, weights):
         optimizer = phase.build()
-        state = optimizer.init(params) if state is None else state
+        opt_state = optimizer.init(state.params) if state.opt_state is None else state.opt_state
         runners: dict[int, Callable] = {}
-        done, compile_time, t0, reason, message = 0, 0.0, time.perf_counter(), "step budget", ""
-        while done < phase.steps:
+        compile_time, reason, message = 0.0, "step budget", ""
+        while state.phase_step < phase.steps:
+            done = state.phase_step
             length = min(self.chunk, phase.steps - done)
             if self.resample_every:
                 length = min(length, self.resample_every - (done % self.resample_every))
             if length not in runners:
                 tc = time.perf_counter()
                 runners[length] = first_order_chunk(self.compiled, optimizer, length).lower(
-                    params, state, batch, weights).compile()
+                    state.params, opt_state, batch, weights).compile()
                 compile_time += time.perf_counter() - tc
-            params, state, totals, losses = runners[length](params, state, batch, weights)
+            params, opt_state, totals, losses = runners[length](state.params, opt_state, batch, weights)
             totals, losses = np.asarray(totals), {k: np.asarray(v) for k, v in losses.items()}
-            history.extend(step0 + done, index, totals, losses)
-            done += length
+            state.history.extend(state.step, state.phase, totals, losses)
+            state.params, state.opt_state = params, opt_state
+            state.phase_step += length
+            state.step += length
             if not np.all(np.isfinite(totals)):
                 reason = "non-finite loss"
                 message = f"loss became non-finite in term(s) {_bad_term(losses)}; kept the last finite parameters"
                 break
-            self._notify(phase=phase.name, step=step0 + done, total=float(totals[-1]),
-                         losses={k: float(v[-1]) for k, v in losses.items()})
-            if self.resample_every and done % self.resample_every == 0 and done < phase.steps:
-                host_batch, batch = self.new_batch(host_batch)
-        wall = time.perf_counter() - t0
-        final = float(history.total[-1]) if history.total else float("nan")
-        report = PhaseReport(phase.name, done, phase.steps, reason, wall, compile_time, final, message)
-        return params, batch, host_batch, report
+            if self.resample_every and state.phase_step % self.resample_every == 0 and state.phase_step < phase.steps:
+                state.host_batch = self.draw(state.host_batch)
+                state.rng_state = self.rng.bit_generator.state
+                batch = self.put(state.host_batch)
+            self._notify(state, phase, float(totals[-1]), {k: float(v[-1]) for k, v in losses.items()})
+        return self._report(state, phase, reason, compile_time, message), batch
 
-    def run_lbfgs(self, index, phase: LBFGS, params, batch, weights, step0, history):
+    def _lbfgs(self, state: TrainState, phase: LBFGS, batch, weights):
         optimizer = phase.build()
-        state = optimizer.init(params)
+        opt_state = optimizer.init(state.params) if state.opt_state is None else state.opt_state
         runner = lbfgs_chunk(self.compiled, phase, self.chunk)
         terms = jax.jit(self.compiled.term_losses)
-        k, prev, stall = 0, jnp.asarray(jnp.inf, self.dtype), jnp.asarray(0)
-        t0, compile_time, reason, message = time.perf_counter(), 0.0, "step budget", ""
-        compiled_runner = None
-        while k < phase.steps:
+        compile_time, reason, message, compiled_runner = 0.0, "step budget", "", None
+        while state.phase_step < phase.steps:
+            k = state.phase_step
             k_end = min(k + self.chunk, phase.steps)
-            args = (params, state, batch, weights, jnp.asarray(k), jnp.asarray(k_end), prev, stall)
+            args = (state.params, opt_state, batch, weights, jnp.asarray(k), jnp.asarray(k_end),
+                    jnp.asarray(state.lbfgs_prev, self.dtype), jnp.asarray(state.lbfgs_stall))
             if compiled_runner is None:
                 tc = time.perf_counter()
                 compiled_runner = runner.lower(*args).compile()
                 compile_time += time.perf_counter() - tc
-            params, state, k_new, prev, stall, totals, code = compiled_runner(*args)
+            params, opt_state, k_new, prev, stall, totals, code = compiled_runner(*args)
             k_new, code = int(k_new), int(code)
             totals = np.asarray(totals)[: k_new - k]
             now = {n: np.asarray(v) for n, v in terms(params, batch).items()}
             logged = {n: np.r_[np.full(len(totals) - 1, np.nan), v] for n, v in now.items()} if len(totals) else {}
-            history.extend(step0 + k, index, totals, logged)
-            k = k_new
+            state.history.extend(state.step, state.phase, totals, logged)
+            state.params, state.opt_state = params, opt_state
+            state.lbfgs_prev, state.lbfgs_stall = float(prev), int(stall)
+            state.step += k_new - k
+            state.phase_step = k_new
             if code:
                 reason = STOP_REASONS[code]
                 if code == 3:
-                    message = f"loss became non-finite in term(s) {_bad_term(now)}; kept the last finite parameters"
+                    message = f"loss became non-finite in term(s) {_bad_term(now)}; L-BFGS stopped there"
                 break
-            self._notify(phase=phase.name, step=step0 + k, total=float(prev),
-                         losses={n: float(v) for n, v in now.items()})
-        wall = time.perf_counter() - t0
-        final = float(history.total[-1]) if history.total else float("nan")
-        return params, PhaseReport(phase.name, k, phase.steps, reason, wall, compile_time, final, message)
+            self._notify(state, phase, float(prev), {n: float(v) for n, v in now.items()})
+        return self._report(state, phase, reason, compile_time, message)
