@@ -59,6 +59,15 @@ def _check_output_size(compiled, params, dtype):
         )
 
 
+def initial_params(problem: Problem, network: eqx.Module, dtype: str = "float32") -> dict:
+    """The parameters ``solve`` starts from: ``{"net": arrays, "coefficients": raw}``.
+
+    Call under ``jax.enable_x64(True)`` for float64 (as ``solve`` does)."""
+    arrays = eqx.filter(network, eqx.is_inexact_array)
+    arrays = jax.tree_util.tree_map(lambda a: jnp.asarray(a, DTYPES[dtype]), arrays)
+    return {"net": arrays, "coefficients": problem.initial_coefficients(DTYPES[dtype])}
+
+
 def solve(
     problem: Problem,
     network: eqx.Module,
@@ -88,9 +97,8 @@ def solve(
     jdtype = DTYPES[dtype]
     start = time.perf_counter()
     with jax.enable_x64(dtype == "float64"):
-        compiled, net_arrays = compile_problem(problem, network, method, scale_inputs)
-        net_arrays = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jdtype), net_arrays)
-        params = {"net": net_arrays, "coefficients": problem.initial_coefficients(jdtype)}
+        compiled, _ = compile_problem(problem, network, method, scale_inputs)
+        params = initial_params(problem, network, dtype)
         _check_output_size(compiled, params, jdtype)
         rng = np.random.default_rng(seed)
         trainer = Trainer(
