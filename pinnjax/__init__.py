@@ -33,6 +33,25 @@ from .result import Result, relative_l2
 from .solve import solve
 from .spacetime import SpaceTime
 from .terms import PDE, AbstractTerm, Data, Dirichlet, Initial, Neumann, Periodic, Robin
+from .train import History, PhaseReport, TrainState
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    # problems
+    "Problem", "Coefficient", "Sample", "Given",
+    "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm",
+    # domains
+    "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",
+    "Union", "Difference", "Intersection", "SpaceTime",
+    # losses
+    "LOSSES", "AbstractPointwiseLoss", "MSE", "MAE", "Huber", "PseudoHuber", "LogCosh", "Cauchy",
+    # networks
+    "MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp",
+    "from_flax_linen", "from_flax_nnx",
+    # training
+    "solve", "Adam", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
+    "relative_l2", "point_mesh",
+    # lower level
+    "CompiledProblem", "compile_problem", "evaluate_derivatives", "METHODS",
+    "parse_expression", "ExpressionError",
+]
 __version__ = "0.1.0"

@@ -1,0 +1,60 @@
+"""Progress while training: a live bar on a terminal, periodic log lines elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+class Progress:
+    """A training callback: ``Progress(total_steps)(info)`` after every chunk.
+
+    On a terminal it redraws one line (bar, steps/s, ETA, total and per-term losses);
+    otherwise (logs, CI) it prints a line every ``log_every`` seconds. ``quiet``
+    prints nothing.
+    """
+
+    def __init__(self, total_steps: int, stream=None, quiet: bool = False, log_every: float = 30.0, start_step: int = 0):
+        self.total = max(total_steps, 1)
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.log_every = log_every
+        self.t0 = self.last_log = time.perf_counter()
+        self.start = start_step
+
+    def line(self, info) -> str:
+        step = info["step"]
+        elapsed = time.perf_counter() - self.t0
+        rate = (step - self.start) / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - step) / rate if rate > 0 else float("nan")
+        frac = min(step / self.total, 1.0)
+        bar = "#" * int(frac * 20) + "-" * (20 - int(frac * 20))
+        terms = " ".join(f"{k} {v:.2e}" for k, v in info["losses"].items())
+        eta_text = _duration(eta) if eta == eta else "?"
+        return (f"[{info['phase']}] {bar} {step}/{self.total} {rate:.0f} steps/s ETA {eta_text} "
+                f"| total {info['total']:.3e} | {terms}")
+
+    def __call__(self, info) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        if self.tty:
+            self.stream.write("\r\033[K" + self.line(info))
+            self.stream.flush()
+        elif now - self.last_log >= self.log_every:
+            self.last_log = now
+            self.stream.write(self.line(info) + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and not self.quiet:
+            self.stream.write("\n")
+            self.stream.flush()

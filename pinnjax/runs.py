@@ -1,0 +1,193 @@
+"""Run directories: resolved config, metrics.jsonl, checkpoints, final model, summary, plots.
+
+```
+runs/<name>-<timestamp>/
+  config.yaml        the resolved config (overrides applied)
+  metrics.jsonl      one line per step: step, phase, total, per-term losses, lr, wall_time
+  checkpoints/       step_<n>/ (atomic; the last two kept)
+  model.eqx          final parameters (equinox leaves)
+  summary.json       final losses, relative L2 per field, wall time, steps/s, versions, seed
+  plots/             prediction.png, reference.png, error.png, losses.png
+```
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import numpy as np
+import yaml
+
+from .checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from .phases import Adam
+from .solve import initial_params, solve
+from .train import TrainState
+
+
+def new_run_dir(root: str | os.PathLike, name: str) -> Path:
+    """``root/<name>-<YYYYmmdd-HHMMSS>`` (with a suffix if it exists)."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{name}-{stamp}"
+    path, i = base, 1
+    while path.exists():
+        path, i = Path(f"{base}-{i}"), i + 1
+    path.mkdir(parents=True)
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _step_of(line: str) -> float:
+    """The step of a metrics line; a line cut short by a crash counts as past the end."""
+    try:
+        return json.loads(line)["step"]
+    except (ValueError, KeyError, TypeError):
+        return float("inf")
+
+
+class MetricsLog:
+    """Appends one JSON line per step; on resume, drops lines past the checkpoint."""
+
+    def __init__(self, path: Path, phases, start_step: int = 0):
+        self.path, self.phases = path, phases
+        self.written = start_step
+        self.t0 = time.perf_counter()
+        if path.exists():
+            keep = [ln for ln in path.read_text().splitlines() if _step_of(ln) < start_step]
+            write_atomic(path, "".join(ln + "\n" for ln in keep))
+            if keep:  # wall time continues from where the resumed run left off
+                self.t0 -= json.loads(keep[-1])["wall_time"]
+        self.phase_start: dict[int, int] = {}
+
+    def _lr(self, phase_index: int, phase_step: int):
+        phase = self.phases[phase_index]
+        return float(phase.schedule()(phase_step)) if isinstance(phase, Adam) else None
+
+    def write(self, state: TrainState) -> None:
+        """Append the steps recorded since the last call (fsync'd)."""
+        h = state.history
+        lines = []
+        for i in range(self.written, len(h.total)):
+            p = h.phase[i]
+            if p not in self.phase_start:
+                j = i
+                while j > 0 and h.phase[j - 1] == p:
+                    j -= 1
+                self.phase_start[p] = h.step[j]
+            row = {"step": h.step[i], "phase": self.phases[p].name, "total": h.total[i]}
+            row.update({k: (None if np.isnan(v[i]) else v[i]) for k, v in h.terms.items()})
+            row["lr"] = self._lr(p, h.step[i] - self.phase_start[p])
+            row["wall_time"] = round(time.perf_counter() - self.t0, 3)
+            lines.append(json.dumps(row))
+        if lines:
+            with self.path.open("a") as f:
+                f.write("\n".join(lines) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        self.written = len(h.total)
+
+
+def versions() -> dict:
+    import optax
+
+    return {"python": platform.python_version(), "jax": jax.__version__, "optax": optax.__version__,
+            "equinox": eqx.__version__ if hasattr(eqx, "__version__") else "?",
+            "device": ", ".join(sorted({d.device_kind for d in jax.devices()})),
+            "platform": platform.platform()}
+
+
+def latest_state(run_dir: Path, exp) -> TrainState | None:
+    """The last complete checkpoint of a run, restored against ``exp``'s templates."""
+    found = list_checkpoints(run_dir / "checkpoints")
+    if not found:
+        return None
+    with jax.enable_x64(exp.dtype == "float64"):
+        like = initial_params(exp.problem, exp.network, exp.dtype)
+        return load_checkpoint(found[-1], like, exp.phases)
+
+
+def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None = None) -> dict:
+    """Train ``exp`` writing everything into ``run_dir``; returns the summary dict."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(run_dir / "config.yaml", yaml.safe_dump(exp.config, sort_keys=False))
+    every = int(exp.output.get("checkpoint_every", 1000))
+    start = resume.step if resume is not None else 0
+    metrics = MetricsLog(run_dir / "metrics.jsonl", exp.phases, start)
+    last_ckpt = [start]
+
+    def on_chunk(info):
+        state = info["state"]
+        metrics.write(state)
+        if state.step - last_ckpt[0] >= every:
+            save_checkpoint(run_dir / "checkpoints", state)
+            last_ckpt[0] = state.step
+        if progress is not None:
+            progress(info)
+
+    t0 = time.perf_counter()
+    result = solve(exp.problem, exp.network, exp.phases, callback=on_chunk, resume=resume, **exp.solve_kwargs)
+    wall = time.perf_counter() - t0
+    metrics.write(result.state)
+    failed = any(r.stop_reason == "non-finite loss" for r in result.phases)
+    if not failed:
+        save_checkpoint(run_dir / "checkpoints", result.state)
+        eqx.tree_serialise_leaves(run_dir / "model.eqx", result.params)
+    summary = summarize(exp, result, wall, start)
+    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2))
+    if not failed:
+        from .plots import plot_run
+
+        plot_run(run_dir, exp, result)
+    return summary
+
+
+def summarize(exp, result, wall: float, start_step: int) -> dict:
+    steps = len(result.history.total) - start_step
+    errors = {}
+    if exp.reference is not None:
+        points, values, field = exp.reference
+        errors[field] = result.relative_l2(points, values, field)
+    return {
+        "name": exp.name, "seed": exp.seed, "dtype": exp.dtype,
+        "status": "failed" if any(r.stop_reason == "non-finite loss" for r in result.phases) else "ok",
+        "final_losses": result.final_losses, "final_total": result.history.total[-1] if result.history.total else None,
+        "relative_l2": errors, "coefficients": result.coefficients,
+        "phases": [{"name": r.name, "steps": r.steps, "budget": r.budget, "stop_reason": r.stop_reason,
+                    "wall_time": r.wall_time, "compile_time": r.compile_time, "message": r.message}
+                   for r in result.phases],
+        "steps": len(result.history.total), "wall_time": wall,
+        "steps_per_second": steps / wall if wall > 0 else None,
+        "versions": versions(),
+    }
+
+
+def load_result(run_dir: Path):
+    """A :class:`~pinnjax.result.Result` of a finished run (for prediction)."""
+    from .compiled import compile_problem
+    from .config import build_experiment, load_config
+    from .result import Result
+    from .solve import DTYPES
+    from .train import History
+
+    model = run_dir / "model.eqx"
+    if not (run_dir / "config.yaml").is_file() or not model.is_file():
+        raise FileNotFoundError(
+            f"{str(run_dir)!r} is not a finished run directory (needs config.yaml and model.eqx)"
+        )
+    exp = build_experiment(load_config(run_dir / "config.yaml"), base_dir=run_dir)
+    kw = exp.solve_kwargs
+    with jax.enable_x64(exp.dtype == "float64"):
+        compiled, _ = compile_problem(exp.problem, exp.network, kw.get("method", "forward"), kw.get("scale_inputs", True))
+        params = eqx.tree_deserialise_leaves(model, initial_params(exp.problem, exp.network, exp.dtype))
+    return Result(compiled, params, History(), [], 0.0, DTYPES[exp.dtype])
