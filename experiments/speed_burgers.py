@@ -118,7 +118,7 @@ def run_pinnjax(method: str, steps: int) -> dict:
 VARIANTS = {
     "handwritten nested grad": ("handwritten", "grad"),
     "handwritten nested jvp": ("handwritten", "jvp"),
-    "pinnjax forward": ("pinnjax", "forward"),
+    "pinnjax forward (default)": ("pinnjax", "forward"),
     "pinnjax taylor": ("pinnjax", "taylor"),
     "pinnjax reverse": ("pinnjax", "reverse"),
 }
