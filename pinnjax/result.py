@@ -53,7 +53,12 @@ class Result:
 
     @property
     def final_losses(self) -> dict[str, float]:
-        return {k: float(np.asarray(v)[np.isfinite(v)][-1]) for k, v in self.history.terms.items()}
+        """The last finite loss of each term (NaN if it never had one)."""
+        out = {}
+        for k, v in self.history.terms.items():
+            finite = np.asarray(v)[np.isfinite(v)]
+            out[k] = float(finite[-1]) if finite.size else float("nan")
+        return out
 
     def _points(self, points) -> jax.Array:
         x = np.asarray(points, np.float64)

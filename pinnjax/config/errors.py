@@ -1,0 +1,28 @@
+"""ConfigError: one paragraph naming the key path, its YAML line, what came, what fits."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ConfigError(ValueError):
+    """A problem in a config. ``path`` like ``terms[0].residual``; ``line`` 1-based or None."""
+
+    def __init__(self, path: str, message: str, line: int | None = None):
+        self.path, self.line, self.detail = path, line, message
+        where = f"{path or 'the config'}" + (f" (line {line})" if line else "")
+        super().__init__(f"{where}: {message}")
+
+
+def did_you_mean(value, choices: Iterable[str]) -> str:
+    near = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {near[0]!r}?" if near else ""
+
+
+def describe(value) -> str:
+    """``'abc' (str)`` — the received value and its type, shortened."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
