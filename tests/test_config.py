@@ -169,3 +169,23 @@ def test_list_names_every_component(capsys):
     out = capsys.readouterr().out
     for word in ("interval", "lshape", "robin", "periodic", "cauchy", "modified_mlp", "lbfgs", "sobol", "kdv"):
         assert word in out
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_every_shipped_config_runs_a_few_steps(path, tmp_path):
+    # Shrunk by overrides (the same mechanism a user has): every term's points, the
+    # phase budgets; the run must finish with finite losses and a relative L2 report.
+    cfg = load_config(path)
+    overrides = ["training.phases.0.steps=20", "training.phases.1.steps=5"]
+    for i, term in enumerate(cfg["terms"]):
+        if isinstance(term.get("points"), dict):
+            overrides.append(f"terms.{i}.points.n=64")
+        elif "points" in term:
+            overrides.append(f"terms.{i}.points=32")
+    out = tmp_path / "run"
+    assert main(["run", str(path), *overrides, "--out", str(out), "--quiet"]) == 0
+    import json
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "ok" and np.isfinite(summary["final_total"])
+    assert 0 < summary["relative_l2"]["u"] < 10
