@@ -63,7 +63,11 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequen
 
 def parse_yaml(text: str, source: str = "config"):
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        loader = _Loader(text)  # a SafeLoader: builds plain data only, never objects or code
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except ConfigError:
         raise
     except yaml.MarkedYAMLError as err:
