@@ -1,8 +1,9 @@
 """Checking a config mapping against a parameter table, with messages that name the fix.
 
 A table maps each key to ``(kind, default)``; ``REQUIRED`` marks keys without a default.
-Kinds: "float", "int", "posint", "bool", "str", "expr" (text or number), "floats"
-(list of numbers), "strs" (list of names), "any".
+Kinds: "float", "int", "posint", "nonnegint", "bool", "str", "name" (an identifier),
+"expr" (text or number), "floats" (list of numbers), "strs" (list of names), "mapping",
+"list", "any", or a tuple of allowed strings (a choice, e.g. the samplers).
 """
 
 from __future__ import annotations
@@ -14,46 +15,55 @@ from .errors import ConfigError, describe, did_you_mean
 REQUIRED = object()
 
 KIND_TEXT = {
-    "float": "a number", "int": "an integer", "posint": "a positive integer", "bool": "true or false",
-    "str": "a text", "expr": "a number or a text expression", "floats": "a list of numbers",
+    "float": "a number", "int": "an integer", "posint": "a positive integer",
+    "nonnegint": "an integer >= 0", "bool": "true or false", "str": "a text",
+    "name": "a name (letters, digits, _; not starting with a digit)",
+    "expr": "a number or a text expression", "floats": "a list of numbers",
     "strs": "a list of names", "any": "any value", "mapping": "a mapping", "list": "a list",
 }
+
+
+def kind_text(kind) -> str:
+    if isinstance(kind, tuple):
+        return "one of: " + ", ".join(kind)
+    return KIND_TEXT[kind]
 
 
 def _is_number(v) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
-def check_kind(value, kind: str) -> bool:
-    if kind == "any":
-        return True
-    if kind == "float":
-        return _is_number(value)
-    if kind == "int":
-        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if kind == "posint":
-        return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "expr":
-        return isinstance(value, str) or _is_number(value)
-    if kind == "floats":
-        return isinstance(value, list) and all(_is_number(v) for v in value)
-    if kind == "strs":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if kind == "mapping":
-        return isinstance(value, dict)
-    if kind == "list":
-        return isinstance(value, list)
-    raise KeyError(kind)
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+CHECKS = {
+    "any": lambda v: True,
+    "float": _is_number,
+    "int": _is_int,
+    "posint": lambda v: _is_int(v) and v > 0,
+    "nonnegint": lambda v: _is_int(v) and v >= 0,
+    "bool": lambda v: isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "name": lambda v: isinstance(v, str) and v.isidentifier(),
+    "expr": lambda v: isinstance(v, str) or _is_number(v),
+    "floats": lambda v: isinstance(v, list) and all(_is_number(x) for x in v),
+    "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "mapping": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list),
+}
+
+
+def check_kind(value, kind) -> bool:
+    if isinstance(kind, tuple):
+        return isinstance(value, str) and value in kind
+    return CHECKS[kind](value)
 
 
 def line_of(node, key=None) -> int | None:
     """The YAML line of ``node[key]`` (or of ``node``), when the loader recorded it."""
     lines = getattr(node, "lines", None)
-    if key is not None and lines is not None:
+    if key is not None and lines:
         try:
             return lines[key]
         except (KeyError, IndexError, TypeError):
@@ -61,56 +71,79 @@ def line_of(node, key=None) -> int | None:
     return getattr(node, "line", None)
 
 
-def require_mapping(node, path: str, what: str) -> dict:
+def join(path: str, key) -> str:
+    """``terms`` + 0 -> ``terms[0]``; ``terms[0]`` + ``points`` -> ``terms[0].points``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def require_mapping(node, path: str, what: str, line=None) -> dict:
     if not isinstance(node, dict):
-        raise ConfigError(path, f"expected {what} (a mapping of keys), got {describe(node)}", line_of(node))
+        raise ConfigError(path, f"expected {what} (a mapping of keys), got {describe(node)}",
+                          line if line is not None else line_of(node))
     return node
+
+
+def require_list(node, path: str, what: str, line=None) -> list:
+    if not isinstance(node, list):
+        raise ConfigError(path, f"expected {what} (a list), got {describe(node)}",
+                          line if line is not None else line_of(node))
+    return node
+
+
+def choice_error(path: str, what: str, value, valid, line) -> ConfigError:
+    """Unknown ``what`` ``value``: lists ``valid`` and suggests the nearest."""
+    valid = list(valid)
+    return ConfigError(path, f"unknown {what} {describe(value)}.{did_you_mean(value, valid)} "
+                       f"Valid: {', '.join(valid)}", line)
+
+
+def check_value(value, kind, path: str, line) -> None:
+    if check_kind(value, kind):
+        return
+    if isinstance(kind, tuple) and isinstance(value, str):
+        raise choice_error(path, path.rsplit(".", 1)[-1], value, kind, line)
+    raise ConfigError(path, f"expected {kind_text(kind)}, got {describe(value)}", line)
 
 
 def take(node: dict, table: dict, path: str, ignore: tuple = ()) -> dict:
     """Validated ``{key: value}`` for every key of ``table`` (defaults filled in)."""
     for key in node:
         if key not in table and key not in ignore:
-            valid = [k for k in table] + list(ignore)
+            valid = list(table) + list(ignore)
             raise ConfigError(
-                _join(path, key), f"unknown key {key!r}.{did_you_mean(key, valid)} Valid keys here: {', '.join(valid)}",
+                join(path, key),
+                f"unknown key {describe(key)}.{did_you_mean(key, valid)} Valid keys here: {', '.join(map(str, valid))}",
                 line_of(node, key),
             )
     out = {}
     for key, (kind, default) in table.items():
         if key not in node:
             if default is REQUIRED:
-                raise ConfigError(_join(path, key), f"missing required key {key!r} ({KIND_TEXT[kind]})", line_of(node))
+                raise ConfigError(join(path, key), f"missing required key {key!r} ({kind_text(kind)})", line_of(node))
             out[key] = default
             continue
         value = node[key]
         if value is None and default is None:
             out[key] = None
             continue
-        if not check_kind(value, kind):
-            raise ConfigError(_join(path, key), f"expected {KIND_TEXT[kind]}, got {describe(value)}", line_of(node, key))
+        check_value(value, kind, join(path, key), line_of(node, key))
         out[key] = value
     return out
 
 
-def _join(path: str, key) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)
-
-
-def choose(node: dict, registry: dict, path: str, what: str):
-    """The registry entry named by ``node['type']``; errors list the valid types."""
-    node = require_mapping(node, path, what)
+def choose(node, registry: dict, path: str, what: str, line=None):
+    """``(type, registry[type])`` for the mapping ``node``; errors list the valid types."""
+    node = require_mapping(node, path, what, line)
     if "type" not in node:
-        raise ConfigError(_join(path, "type"), f"missing key 'type' for the {what}; one of: {', '.join(registry)}", line_of(node))
+        raise ConfigError(join(path, "type"), f"missing key 'type' for the {what}; one of: {', '.join(registry)}",
+                          line_of(node))
     kind = node["type"]
-    if kind not in registry:
+    if not isinstance(kind, str) or kind not in registry:
         raise ConfigError(
-            _join(path, "type"), f"unknown {what} type {kind!r}.{did_you_mean(kind, registry)} Valid types: {', '.join(registry)}",
+            join(path, "type"),
+            f"unknown {what} type {describe(kind)}.{did_you_mean(kind, registry)} Valid types: {', '.join(registry)}",
             line_of(node, "type"),
         )
     return kind, registry[kind]
-
-
-join = _join
