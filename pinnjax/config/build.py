@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import jax
@@ -15,18 +17,24 @@ from ..expressions import parse_expression
 from ..losses import get_loss
 from ..points import Given, Sample
 from ..problem import Coefficient, Problem
+from ..residuals import as_residual
 from ..spacetime import SpaceTime
-from ..terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
+from ..terms import PDE, Data, Initial, Periodic
 from . import registry as R
-from .errors import ConfigError, describe
+from .errors import ConfigError, describe, did_you_mean
 from .loader import load_config
 from .references import build_reference, read_table
-from .schema import choose, join, line_of, require_mapping, take
+from .schema import check_value, choice_error, choose, join, line_of, require_list, require_mapping, take
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Experiment:
-    """Everything a run needs, built from a config."""
+    """Everything a run needs, built from a config.
+
+    ``pinnjax.solve(exp.problem, exp.network, exp.phases, **exp.solve_kwargs)`` trains it;
+    ``reference`` is ``(points (N, d), values (N,), field)`` or None; ``config`` is the
+    resolved config (defaults not filled in, overrides applied, file paths absolute).
+    """
 
     name: str
     seed: int
@@ -40,162 +48,264 @@ class Experiment:
     config: dict
 
 
-def _wrap(path: str, node, key, fn):
+def _wrap(path: str, line, fn):
     """Run ``fn``; a ValueError/TypeError from the core becomes a ConfigError at ``path``."""
     try:
         return fn()
     except ConfigError:
         raise
     except (ValueError, TypeError) as err:
-        raise ConfigError(path, str(err), line_of(node, key)) from None
+        raise ConfigError(path, str(err), line) from None
 
 
-def build_geometry(node, path: str):
-    kind, (table, builder) = choose(node, R.GEOMETRIES, path, "geometry")
-    params = take(node, table, path, ignore=("type",))
+# ---------------------------------------------------------------- domain
+def build_geometry(node, path: str, line=None, coordinates=None):
+    kind, entry = choose(node, R.GEOMETRIES, path, "geometry", line)
+    params = take(node, entry.table, path, ignore=("type",))
+    if params["coordinates"] is None:
+        params["coordinates"] = coordinates  # inherited from an enclosing union/intersection/difference
     if kind in R.CSG:
         parts = params["of"]
         if len(parts) != 2:
-            raise ConfigError(join(path, "of"), f"{kind} takes a list of exactly 2 geometries, got {len(parts)}", line_of(node, "of"))
-        a, b = (build_geometry(p, f"{path}.of[{i}]") for i, p in enumerate(parts))
-        return _wrap(path, node, "type", lambda: R.CSG[kind](a, b))
-    return _wrap(path, node, "type", lambda: builder(**params))
+            raise ConfigError(join(path, "of"), f"{kind} takes a list of exactly 2 geometries [a, b], got {len(parts)}",
+                              line_of(node, "of"))
+        a, b = (build_geometry(g, f"{path}.of[{i}]", line_of(parts, i), params["coordinates"])
+                for i, g in enumerate(parts))
+        return _wrap(path, line_of(node, "type"), lambda: entry.make(a, b))
+    return _wrap(path, line_of(node, "type"), lambda: entry.make(**params))
 
 
 def build_domain(node, path="domain"):
-    params = take(require_mapping(node, path, "domain"), R.DOMAIN, path)
-    geometry = build_geometry(params["geometry"], f"{path}.geometry")
+    params = take(node, R.DOMAIN, path)
+    geometry = build_geometry(params["geometry"], f"{path}.geometry", line_of(node, "geometry"))
     if params["time"] is None:
         return geometry
     if len(params["time"]) != 2:
         raise ConfigError(f"{path}.time", f"expected [t0, t1], got {describe(params['time'])}", line_of(node, "time"))
-    return _wrap(f"{path}.time", node, "time", lambda: SpaceTime(geometry, *params["time"]))
+    return _wrap(f"{path}.time", line_of(node, "time"), lambda: SpaceTime(geometry, *params["time"]))
 
 
-def build_points(value, path: str, default_part: str, node, key):
+def _check_part(domain, part: str, path: str, line, needs_normals: bool):
+    geometry = getattr(domain, "geometry", domain)
+    valid = tuple(domain.parts) + tuple(geometry.part_aliases())
+    if part not in valid:
+        raise choice_error(path, f"part of the domain ({type(domain).__name__})", part, valid, line)
+    if needs_normals and part in ("interior", "initial", "final"):
+        boundary = [p for p in valid if p not in ("interior", "initial", "final")]
+        raise ConfigError(path, f"a normal derivative needs a boundary part, got {part!r}; use one of: "
+                          f"{', '.join(boundary)}", line)
+
+
+# ---------------------------------------------------------------- terms
+def build_points(value, path: str, default_part: str, line, domain, needs_normals: bool):
     if isinstance(value, int) and not isinstance(value, bool):
-        return _wrap(path, node, key, lambda: Sample(value, default_part))
-    params = take(require_mapping(value, path, "points ({n, sampler, part, resample} or a number)"), R.POINTS, path)
+        if value <= 0:
+            raise ConfigError(path, f"expected a positive number of points, got {describe(value)}", line)
+        return Sample(value, default_part)
+    params = take(require_mapping(value, path, "points: a number of points or {n, sampler, part, resample}", line),
+                  R.POINTS, path)
     part = params["part"] or default_part
-    return _wrap(path, value, "n", lambda: Sample(params["n"], part, params["sampler"], params["resample"]))
+    if params["part"] is not None:
+        _check_part(domain, part, join(path, "part"), line_of(value, "part"), needs_normals)
+    return _wrap(path, line, lambda: Sample(params["n"], part, params["sampler"], params["resample"]))
 
 
-def build_loss(value, path: str, node, key):
+def build_loss(value, path: str, line):
     if isinstance(value, str):
-        return _wrap(path, node, key, lambda: get_loss(value))
-    kind, table = choose(value, R.LOSS_PARAMS, path, "loss")
-    return _wrap(path, value, "type", lambda: get_loss(kind, **take(value, table, path, ignore=("type",))))
+        if value.lower().replace("-", "_") not in R.LOSS_ENTRIES:
+            raise choice_error(path, "loss", value, R.LOSS_ENTRIES, line)
+        return get_loss(value)
+    kind, entry = choose(value, R.LOSS_ENTRIES, path, "loss", line)
+    params = take(value, entry.table, path, ignore=("type",))
+    return _wrap(path, line, lambda: get_loss(kind, **params))
 
 
-def build_term(node, path: str, base_dir: Path, coords: tuple[str, ...]):
-    kind, table = choose(node, R.TERMS, path, "term")
-    p = take(node, table, path, ignore=("type",))
-    common = {"loss": build_loss(p["loss"], f"{path}.loss", node, "loss"), "weight": p["weight"]}
+def build_term(node, path: str, base_dir: Path, domain, line):
+    kind, entry = choose(node, R.TERMS, path, "term", line)
+    p = take(node, entry.table, path, ignore=("type",))
+    common = {"loss": build_loss(p["loss"], f"{path}.loss", line_of(node, "loss")), "weight": p["weight"]}
     if p["name"]:
         common["name"] = p["name"]
     if kind == "data":
-        return _data_term(p, path, node, base_dir, coords, common)
-    default_part = {"pde": "interior", "initial": "initial", "periodic": "interior"}.get(kind, p.get("on", "boundary"))
-    points = build_points(p["points"], f"{path}.points", default_part, node, "points")
-    make = {
-        "pde": lambda: PDE(p["residual"], points, **common),
-        "dirichlet": lambda: Dirichlet(p["field"], p["value"], p["on"], points, **common),
-        "neumann": lambda: Neumann(p["field"], p["value"], p["on"], points, **common),
-        "robin": lambda: Robin(p["field"], p["alpha"], p["beta"], p["value"], p["on"], points, **common),
-        "initial": lambda: Initial(p["field"], p["value"], points, **common),
-        "periodic": lambda: Periodic(p["fields"], p["coordinate"], p["derivatives"], points, **common),
-    }[kind]
-    return _wrap(path, node, "type", make)
+        return _data_term(p, path, node, base_dir, tuple(domain.coordinate_names), common, entry)
+    if kind == "initial" and not isinstance(domain, SpaceTime):
+        raise ConfigError(join(path, "type"), "an initial condition needs a time interval: add domain.time: [t0, t1]",
+                          line_of(node, "type"))
+    needs_normals = kind in ("neumann", "robin")
+    if "on" in p:
+        _check_part(domain, p["on"], join(path, "on"), line_of(node, "on"), needs_normals)
+    default_part = entry.part or p["on"]
+    points = build_points(p["points"], join(path, "points"), default_part, line_of(node, "points"), domain, needs_normals)
+    return _wrap(path, line_of(node, "type"), lambda: entry.make(p, points, common))
 
 
-def _data_term(p, path, node, base_dir, coords, common):
-    table = read_table(p["file"], base_dir, f"{path}.file", line_of(node, "file"))
+def _data_term(p, path, node, base_dir, coords, common, entry):
+    where, line = join(path, "file"), line_of(node, "file")
+    table = read_table(p["file"], base_dir, where, line)
     targets = p["targets"]
     missing = [c for c in (*coords, *targets) if c not in table]
     if missing:
-        raise ConfigError(f"{path}.file", f"data file lacks column(s) {missing}; it has {sorted(table)}, and needs one per "
-                          f"coordinate {list(coords)} and target {list(targets)}", line_of(node, "file"))
+        raise ConfigError(where, f"data file lacks column(s) {missing}; it has {sorted(table)}, and needs one per "
+                          f"coordinate {list(coords)} and per target {list(targets)}", line)
     pts = np.stack([table[c] for c in coords], axis=1)
     values = np.stack([table[t] for t in targets], axis=1)
-    given = _wrap(f"{path}.file", node, "file", lambda: Given(pts, values[:, 0] if values.shape[1] == 1 else values))
-    return _wrap(path, node, "type", lambda: Data(targets, given, **common))
+    given = _wrap(where, line, lambda: Given(pts, values[:, 0] if values.shape[1] == 1 else values))
+    return _wrap(path, line_of(node, "type"), lambda: entry.make(targets, given, common))
 
 
+def _check_names(term, node, path, ns):
+    """Bind ``term``; an unknown name is reported at the key that holds it."""
+    def probe(key, names):
+        for name in names:
+            _wrap(join(path, key), line_of(node, key), lambda name=name: as_residual(name, ns, f"{path}.{key}"))
+
+    if isinstance(term, Periodic):
+        if term.coordinate not in ns.coordinates:
+            raise choice_error(join(path, "coordinate"), "coordinate", term.coordinate, ns.coordinates,
+                               line_of(node, "coordinate"))
+        probe("fields", term.fields)
+    elif isinstance(term, Data):
+        probe("targets", term.targets)
+    elif not isinstance(term, PDE):
+        probe("field", [node["field"]])
+    key = {PDE: "residual", Periodic: "fields", Data: "targets"}.get(type(term), "value")
+    _wrap(join(path, key), line_of(node, key) or line_of(node), lambda: term.bind(ns))
+
+
+# ---------------------------------------------------------------- problem
 def build_transform(node, fields, coordinates, constants, path="transform"):
     """Text per field -> ``transform(x (d,), y (m,)) -> (m,)``; raw outputs under field names."""
-    node = require_mapping(node, path, "transform (field: expression)")
     exprs = {}
     for field, text in node.items():
         if field not in fields:
-            raise ConfigError(join(path, field), f"transform names {field!r}, which is not a field; fields: {', '.join(fields)}",
-                              line_of(node, field))
-        exprs[field] = _wrap(join(path, field), node, field, lambda text=text: parse_expression(
-            str(text), coordinates=coordinates, constants=constants, parameters=fields))
+            raise ConfigError(join(path, field), f"transform names {describe(field)}, which is not a field.{did_you_mean(field, fields)}"
+                              f" Fields: {', '.join(fields)}", line_of(node, field))
+        check_value(text, "expr", join(path, field), line_of(node, field))
+        exprs[field] = _wrap(join(path, field), line_of(node, field), lambda text=text: parse_expression(
+            text, coordinates=coordinates, constants=constants, parameters=fields))
 
     def transform(x, y):
         values = {c: x[i] for i, c in enumerate(coordinates)} | {f: y[j] for j, f in enumerate(fields)}
-        return jnp.stack([exprs[f](values) * jnp.ones((), y.dtype) if f in exprs else y[j] for j, f in enumerate(fields)])
+        return jnp.stack([jnp.broadcast_to(exprs[f](values), ()).astype(y.dtype) if f in exprs else y[j]
+                          for j, f in enumerate(fields)])
 
     return transform
 
 
-def _coefficients(node, path="coefficients"):
+def _fields(value, config) -> tuple[str, ...]:
+    line = line_of(config, "fields")
+    if not value:
+        raise ConfigError("fields", "the list is empty; name at least one field, e.g. fields: [u]", line)
+    for name in value:
+        if not name.isidentifier():
+            raise ConfigError("fields", f"field names must be identifiers like u or rho, got {describe(name)}", line)
+    if len(set(value)) != len(value):
+        raise ConfigError("fields", f"field names must be distinct, got {list(value)}", line)
+    return tuple(value)
+
+
+def _constants(node, path="constants") -> dict:
+    for name, value in node.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ConfigError(join(path, str(name)), f"a constant's name must be an identifier, got {describe(name)}",
+                              line_of(node, name))
+        check_value(value, "float", join(path, name), line_of(node, name))
+    return dict(node)
+
+
+def _coefficients(node, path="coefficients") -> dict:
     out = {}
     for name, spec in node.items():
+        where, line = join(path, str(name)), line_of(node, name)
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ConfigError(where, f"a coefficient's name must be an identifier, got {describe(name)}", line)
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
             out[name] = Coefficient(float(spec))
             continue
-        params = take(require_mapping(spec, join(path, name), "coefficient"), R.COEFFICIENT, join(path, name))
-        bounds = tuple(params["bounds"]) if params["bounds"] is not None else None
-        out[name] = _wrap(join(path, name), node, name, lambda p=params, b=bounds: Coefficient(p["init"], p["log"], b))
+        params = take(require_mapping(spec, where, "a coefficient: a number or {init, log, bounds}", line),
+                      R.COEFFICIENT, where)
+        bounds = params["bounds"]
+        if bounds is not None and len(bounds) != 2:
+            raise ConfigError(join(where, "bounds"), f"expected [lo, hi], got {describe(bounds)}", line_of(spec, "bounds"))
+        out[name] = _wrap(where, line, lambda p=params, b=bounds: Coefficient(
+            float(p["init"]), p["log"], None if b is None else (float(b[0]), float(b[1]))))
     return out
+
+
+def build_problem(top: dict, config: dict, base_dir: Path) -> Problem:
+    domain = build_domain(require_mapping(top["domain"], "domain", "the domain", line_of(config, "domain")))
+    coords = tuple(domain.coordinate_names)
+    fields = _fields(top["fields"], config)
+    terms_node = top["terms"]
+    if not terms_node:
+        raise ConfigError("terms", "the list is empty; add at least one term (e.g. {type: pde, residual: ...})",
+                          line_of(config, "terms"))
+    terms = [build_term(t, f"terms[{i}]", base_dir, domain, line_of(terms_node, i)) for i, t in enumerate(terms_node)]
+    seen = {}
+    for i, t in enumerate(terms):
+        if t.name in seen:
+            key = "name" if "name" in terms_node[i] else "type"
+            raise ConfigError(f"terms[{i}].{key}", f"term name {t.name!r} is already used by terms[{seen[t.name]}]; "
+                              "give one of them another name: ...", line_of(terms_node[i], key))
+        seen[t.name] = i
+    constants = _constants(require_mapping(top["constants"], "constants", "constants (name: number)",
+                                           line_of(config, "constants")))
+    coefficients = _coefficients(require_mapping(top["coefficients"], "coefficients", "coefficients",
+                                                 line_of(config, "coefficients")))
+    transform = None
+    if top["transform"] is not None:
+        transform = build_transform(top["transform"], fields, coords, constants)
+    problem = _wrap("", None, lambda: Problem(domain, fields, terms, constants, coefficients, transform))
+    ns = problem.namespace()
+    for i, term in enumerate(problem.terms):
+        _check_names(term, terms_node[i], f"terms[{i}]", ns)
+    return problem
+
+
+# ---------------------------------------------------------------- training, network
+def build_phases(training: dict, node) -> list:
+    phases_node = require_list(training["phases"], "training.phases", "phases", line_of(node, "phases"))
+    if not phases_node:
+        raise ConfigError("training.phases", "the list is empty; add e.g. {type: adam, steps: 5000}", line_of(node, "phases"))
+    phases = []
+    for i, ph in enumerate(phases_node):
+        path = f"training.phases[{i}]"
+        kind, entry = choose(ph, R.PHASES, path, "optimizer", line_of(phases_node, i))
+        params = take(ph, entry.table, path, ignore=("type",))
+        phases.append(_wrap(path, line_of(phases_node, i), lambda e=entry, p=params: e.make(**p)))
+    return phases
+
+
+def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
+    kind, entry = choose(node, R.NETWORKS, "network", "network")
+    params = take(node, entry.table, "network", ignore=("type",))
+    with jax.enable_x64(dtype == "float64"):
+        return _wrap("network", line_of(node, "type"), lambda: entry.make(
+            in_size, out_size, jax.random.PRNGKey(seed), jnp.dtype(dtype), **params))
 
 
 def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experiment:
     """Validate ``config`` and build every object; raises ConfigError at the first problem."""
     base_dir = Path(base_dir)
     top = take(require_mapping(config, "", "a config"), R.TOP, "")
-    if top["dtype"] not in ("float32", "float64"):
-        raise ConfigError("dtype", f"expected 'float32' or 'float64', got {describe(top['dtype'])}", line_of(config, "dtype"))
-    domain = build_domain(top["domain"])
-    coords = tuple(domain.coordinate_names)
-    fields = tuple(top["fields"])
-    terms_node = top["terms"]
-    if not terms_node:
-        raise ConfigError("terms", "the list is empty; add at least one term (e.g. {type: pde, residual: ...})", line_of(config, "terms"))
-    terms = [build_term(t, f"terms[{i}]", base_dir, coords) for i, t in enumerate(terms_node)]
-    constants = dict(top["constants"])
-    transform = None if top["transform"] is None else build_transform(top["transform"], fields, coords, constants)
-    problem = _wrap("", config, "terms", lambda: Problem(domain, fields, terms, constants, _coefficients(top["coefficients"]), transform))
-    ns = problem.namespace()
-    for i, term in enumerate(problem.terms):
-        key = "residual" if isinstance(term, PDE) else "value"
-        _wrap(f"terms[{i}].{key}", terms_node[i], key, lambda term=term: term.bind(ns))
-    training = take(require_mapping(top["training"], "training", "training"), R.TRAINING, "training")
-    phases = []
-    for i, ph in enumerate(training["phases"]):
-        path = f"training.phases[{i}]"
-        kind, (table, cls) = choose(ph, R.PHASES, path, "optimizer")
-        params = take(ph, table, path, ignore=("type",))
-        phases.append(_wrap(path, ph, "steps", lambda cls=cls, params=params: cls(**params)))
-    if not phases:
-        raise ConfigError("training.phases", "the list is empty; add e.g. {type: adam, steps: 5000}", line_of(top["training"], "phases"))
-    if training["method"] not in ("forward", "taylor", "reverse"):
-        raise ConfigError("training.method", f"expected forward, taylor or reverse, got {describe(training['method'])}",
-                          line_of(top["training"], "method"))
-    net_kind, (net_table, net_builder) = choose(top["network"], R.NETWORKS, "network", "network")
-    net_params = take(top["network"], net_table, "network", ignore=("type",))
-    with jax.enable_x64(top["dtype"] == "float64"):
-        network = _wrap("network", top["network"], "type", lambda: net_builder(
-            len(coords), len(fields), R.network_key(top["seed"]), dtype=jnp.dtype(top["dtype"]), **net_params))
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", top["name"]):
+        raise ConfigError("name", f"names the run directory, so it may hold only letters, digits, '_', '-' and '.'; "
+                          f"got {describe(top['name'])}", line_of(config, "name"))
+    problem = build_problem(top, config, base_dir)
+    training_node = require_mapping(top["training"], "training", "training", line_of(config, "training"))
+    training = take(training_node, R.TRAINING, "training")
+    phases = build_phases(training, training_node)
+    network_node = require_mapping(top["network"], "network", "the network", line_of(config, "network"))
+    network = build_network(network_node, len(problem.coordinates), len(problem.fields), top["seed"], top["dtype"])
     reference = None
     if top["reference"] is not None:
-        reference = build_reference(top["reference"], coords, base_dir)
-    output = take(require_mapping(top["output"], "output", "output"), R.OUTPUT, "output")
+        ref_node = require_mapping(top["reference"], "reference", "the reference", line_of(config, "reference"))
+        reference = build_reference(ref_node, problem.coordinates, problem.fields, base_dir)
+    output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.OUTPUT, "output")
     solve_kwargs = {"seed": top["seed"], "dtype": top["dtype"], "method": training["method"], "chunk": training["chunk"],
                     "resample_every": training["resample_every"], "scale_inputs": training["scale_inputs"]}
-    resolved = _absolute_files(config, base_dir)
-    return Experiment(top["name"], top["seed"], top["dtype"], problem, network, phases, solve_kwargs, reference, output, resolved)
+    return Experiment(top["name"], top["seed"], top["dtype"], problem, network, phases, solve_kwargs, reference,
+                      output, _absolute_files(config, base_dir))
 
 
 def _absolute_files(config: dict, base_dir: Path) -> dict:
@@ -218,6 +328,6 @@ def _plain(node):
     return copy.copy(node)
 
 
-def load_experiment(path: str | os.PathLike, overrides=()) -> Experiment:
+def load_experiment(path: str | os.PathLike, overrides: Sequence[str] = ()) -> Experiment:
     """``build_experiment(load_config(path, overrides))`` with files relative to ``path``."""
     return build_experiment(load_config(path, overrides), base_dir=Path(path).resolve().parent)

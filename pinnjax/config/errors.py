@@ -25,4 +25,13 @@ def describe(value) -> str:
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+    return f"{text} ({type_name(value)})"
+
+
+def type_name(value) -> str:
+    """``str``, ``int``, ``mapping``, ``list``, ... (the loader's own classes hidden)."""
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return "null" if value is None else type(value).__name__

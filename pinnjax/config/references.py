@@ -8,7 +8,8 @@ import numpy as np
 
 from . import registry as R
 from .errors import ConfigError
-from .schema import choose, line_of, take
+from .loader import LineDict
+from .schema import choose, join, line_of, take
 
 
 def _resolve(file: str, base_dir: Path, path: str, line) -> Path:
@@ -40,49 +41,53 @@ def read_table(file: str, base_dir: Path, path: str, line) -> dict[str, np.ndarr
     return table
 
 
-def _builtin(kind: str, params: dict):
-    from ..reference import analytic, spectral
-    from ..reference.burgers import burgers
-
-    solution = {
-        "burgers": lambda: burgers(nu=params["nu"]),
-        "heat_mixed": lambda: analytic.heat_mixed(alpha=params["alpha"]),
-        "laplace": analytic.laplace_square,
-        "poisson_lshape": analytic.poisson_lshape,
-        "allen_cahn": spectral.allen_cahn,
-        "kdv": spectral.kdv,
-    }[kind]()
-    return solution
-
-
-def build_reference(node, coords: tuple[str, ...], base_dir: Path, path: str = "reference"):
+def build_reference(node, coords: tuple[str, ...], fields: tuple[str, ...], base_dir: Path, path: str = "reference"):
     """``(points (N, d), values (N,), field)`` from a built-in solution or an .npz grid."""
     if isinstance(node, dict) and "file" in node and "type" not in node:
-        node = {"type": "file", **node}
-    kind, table = choose(node, R.REFERENCES, path, "reference")
-    params = take(node, table, path, ignore=("type",))
+        typed = LineDict({"type": "file", **node})  # `{file: ref.npz}` needs no type
+        typed.line, typed.lines = line_of(node), {"type": line_of(node), **(getattr(node, "lines", None) or {})}
+        node = typed
+    kind, entry = choose(node, R.REFERENCES, path, "reference")
+    params = take(node, entry.table, path, ignore=("type",))
+    field = params.get("field", "u")
+    if field not in fields:
+        key = "field" if "field" in node else "type"
+        raise ConfigError(join(path, key), f"reference field {field!r} is not one of the fields {list(fields)}",
+                          line_of(node, key))
     if kind != "file":
-        solution = _builtin(kind, params)
+        try:
+            solution = entry.make(**params)
+        except (ValueError, TypeError) as err:
+            raise ConfigError(path, str(err), line_of(node, "type")) from None
         if tuple(solution.coordinate_names) != coords:
-            raise ConfigError(path, f"reference {kind!r} has coordinates {solution.coordinate_names}, the domain {coords}",
-                              line_of(node, "type"))
+            raise ConfigError(join(path, "type"), f"reference {kind!r} has coordinates {list(solution.coordinate_names)}, "
+                              f"but the domain has {list(coords)}", line_of(node, "type"))
         points, values = solution.finite("u")
         return points, values, "u"
-    p = _resolve(params["file"], base_dir, f"{path}.file", line_of(node, "file"))
-    field = params["field"]
-    with np.load(p) as data:
-        arrays = {n: np.asarray(data[n], float) for n in data.files}
+    where, line = join(path, "file"), line_of(node, "file")
+    p = _resolve(params["file"], base_dir, where, line)
+    try:
+        with np.load(p) as data:
+            arrays = {n: np.asarray(data[n], float) for n in data.files}
+    except Exception as err:  # noqa: BLE001 - any unreadable file is a config problem
+        raise ConfigError(where, f"cannot read {params['file']!r} as an .npz of arrays: {err}", line) from None
     missing = [n for n in (*coords, field) if n not in arrays]
     if missing:
-        raise ConfigError(f"{path}.file", f"{params['file']!r} lacks {missing}; it needs one 1-D array per coordinate "
-                          f"{list(coords)} and the field {field!r} on their grid", line_of(node, "file"))
-    axes = [arrays[c].ravel() for c in coords]
+        raise ConfigError(where, f"{params['file']!r} lacks {missing} (it has {sorted(arrays)}); it needs one 1-D array "
+                          f"per coordinate {list(coords)} and the field {field!r} on their grid", line)
+    bad = [c for c in coords if arrays[c].ndim != 1]
+    if bad:
+        raise ConfigError(where, f"coordinate array(s) {bad} in {params['file']!r} must be 1-D (the grid axes), got "
+                          f"shape(s) {[arrays[c].shape for c in bad]}", line)
+    axes = [arrays[c] for c in coords]
     expected = tuple(len(a) for a in axes)
     if arrays[field].shape != expected:
-        raise ConfigError(f"{path}.file", f"field {field!r} in {params['file']!r} has shape {arrays[field].shape}, but the "
-                          f"coordinate arrays {list(coords)} make a grid of shape {expected}", line_of(node, "file"))
+        raise ConfigError(where, f"field {field!r} in {params['file']!r} has shape {arrays[field].shape}, but the "
+                          f"coordinate arrays {list(coords)} make a grid of shape {expected} (meshgrid, indexing='ij')", line)
     mesh = np.meshgrid(*axes, indexing="ij")
     points = np.stack([m.ravel() for m in mesh], axis=1)
     values = arrays[field].ravel()
     keep = np.isfinite(values)
+    if not keep.any():
+        raise ConfigError(where, f"field {field!r} in {params['file']!r} has no finite value", line)
     return points[keep], values[keep], field

@@ -1,132 +1,216 @@
-"""The one registry of config names: each component type, its parameters and its builder.
+"""The one registry of config names: each component type, its parameters and its maker.
 
-Every entry is ``(table, builder)``: ``table`` maps parameter -> (kind, default) and
-``builder(**params)`` makes the Python object (the same one the Python API makes).
+Every entry is an :class:`Entry`: ``table`` maps parameter -> (kind, default) (see
+:mod:`.schema`), ``make`` builds the Python object (the same one the Python API makes)
+and ``doc`` says what it is. ``describe_components`` (``pinnjax list``), the validation
+of configs and of overrides all read these tables, so they cannot disagree.
 """
 
 from __future__ import annotations
 
-import jax
+import dataclasses
+from collections.abc import Callable, Sequence
 
 from .. import geometry as geo
 from ..losses import LOSSES
-from ..nn import MLP, ModifiedMLP, fourier_mlp
+from ..nn import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..phases import LBFGS, Adam
+from ..reference import analytic, spectral
+from ..reference.burgers import NU as BURGERS_NU
+from ..reference.burgers import burgers as burgers_reference
 from ..sampling import SAMPLERS
-from .schema import REQUIRED
+from ..terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
+from .schema import REQUIRED, short_kind
 
-COORDS = {"coordinates": ("strs", None)}
 
-GEOMETRIES = {
-    "interval": ({"min": ("float", REQUIRED), "max": ("float", REQUIRED), **COORDS},
-                 lambda min, max, coordinates: geo.Interval(min, max, coordinates=_t(coordinates))),
-    "rectangle": ({"lo": ("floats", REQUIRED), "hi": ("floats", REQUIRED), **COORDS},
-                  lambda lo, hi, coordinates: geo.Rectangle(lo, hi, coordinates=_t(coordinates))),
-    "box": ({"lo": ("floats", REQUIRED), "hi": ("floats", REQUIRED), **COORDS},
-            lambda lo, hi, coordinates: geo.Box(lo, hi, coordinates=_t(coordinates))),
-    "disk": ({"center": ("floats", REQUIRED), "radius": ("float", REQUIRED), **COORDS},
-             lambda center, radius, coordinates: geo.Disk(center, radius, coordinates=_t(coordinates))),
-    "polygon": ({"vertices": ("list", REQUIRED), **COORDS},
-                lambda vertices, coordinates: geo.Polygon(vertices, coordinates=_t(coordinates))),
-    "lshape": ({**COORDS}, lambda coordinates: geo.lshape(_t(coordinates))),
-    "union": ({"of": ("list", REQUIRED)}, None),
-    "intersection": ({"of": ("list", REQUIRED)}, None),
-    "difference": ({"of": ("list", REQUIRED)}, None),
-}
-CSG = {"union": geo.Union, "intersection": geo.Intersection, "difference": geo.Difference}
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    table: dict
+    make: Callable | None
+    doc: str = ""
+    part: str | None = None  # terms: the default part their points are drawn from
 
 
 def _t(coordinates):
     return None if coordinates is None else tuple(coordinates)
 
 
-COMMON_TERM = {"name": ("str", None), "loss": ("any", "mse"), "weight": ("float", 1.0)}
-TERMS = {
-    "pde": {"residual": ("expr", REQUIRED), "points": ("any", 1000), **COMMON_TERM},
-    "dirichlet": {"field": ("str", REQUIRED), "value": ("expr", 0.0), "on": ("str", "boundary"), "points": ("any", 100), **COMMON_TERM},
-    "neumann": {"field": ("str", REQUIRED), "value": ("expr", 0.0), "on": ("str", "boundary"), "points": ("any", 100), **COMMON_TERM},
-    "robin": {"field": ("str", REQUIRED), "alpha": ("float", REQUIRED), "beta": ("float", REQUIRED), "value": ("expr", 0.0),
-              "on": ("str", "boundary"), "points": ("any", 100), **COMMON_TERM},
-    "initial": {"field": ("str", REQUIRED), "value": ("expr", REQUIRED), "points": ("any", 200), **COMMON_TERM},
-    "periodic": {"fields": ("strs", REQUIRED), "coordinate": ("str", "x"), "derivatives": ("int", 1), "points": ("any", 100), **COMMON_TERM},
-    "data": {"targets": ("strs", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
+COORDS = {"coordinates": ("strs", None)}
+GEOMETRIES = {
+    "interval": Entry({"min": ("float", REQUIRED), "max": ("float", REQUIRED), **COORDS},
+                      lambda min, max, coordinates: geo.Interval(min, max, coordinates=_t(coordinates)),
+                      "[min, max]; coordinate x; parts left, right"),
+    "rectangle": Entry({"lo": ("floats", REQUIRED), "hi": ("floats", REQUIRED), **COORDS},
+                       lambda lo, hi, coordinates: geo.Rectangle(lo, hi, coordinates=_t(coordinates)),
+                       "[lo, hi] in 2-D; coordinates x, y; parts left, right, bottom, top"),
+    "box": Entry({"lo": ("floats", REQUIRED), "hi": ("floats", REQUIRED), **COORDS},
+                 lambda lo, hi, coordinates: geo.Box(lo, hi, coordinates=_t(coordinates)),
+                 "[lo, hi] in 3-D; coordinates x, y, z; parts x_min ... z_max"),
+    "disk": Entry({"center": ("floats", REQUIRED), "radius": ("float", REQUIRED), **COORDS},
+                  lambda center, radius, coordinates: geo.Disk(center, radius, coordinates=_t(coordinates)),
+                  "a disk; part circle"),
+    "polygon": Entry({"vertices": ("list", REQUIRED), **COORDS},
+                     lambda vertices, coordinates: geo.Polygon(vertices, coordinates=_t(coordinates)),
+                     "vertices [[x, y], ...] counter-clockwise; parts edge0, edge1, ..."),
+    "lshape": Entry({**COORDS}, lambda coordinates: geo.lshape(_t(coordinates)),
+                    "[-1, 1]^2 minus (0, 1] x [-1, 0]"),
+    "union": Entry({"of": ("list", REQUIRED), **COORDS}, geo.Union, "of: [a, b]"),
+    "intersection": Entry({"of": ("list", REQUIRED), **COORDS}, geo.Intersection, "of: [a, b]"),
+    "difference": Entry({"of": ("list", REQUIRED), **COORDS}, geo.Difference, "of: [a, b]: a minus b"),
 }
+CSG = ("union", "intersection", "difference")
+DOMAIN = {"geometry": ("mapping", REQUIRED), "time": ("floats", None)}
 
-POINTS = {"n": ("posint", REQUIRED), "sampler": ("str", "sobol"), "part": ("str", None), "resample": ("bool", True)}
+COMMON_TERM = {"name": ("name", None), "loss": ("loss", "mse"), "weight": ("float", 1.0)}
+COND = {"on": ("str", "boundary"), "points": ("points", 100)}
+TERMS = {
+    "pde": Entry({"residual": ("expr", REQUIRED), "points": ("points", 1000), **COMMON_TERM},
+                 lambda p, pts, c: PDE(p["residual"], pts, **c), "residual = 0 at points", "interior"),
+    "dirichlet": Entry({"field": ("str", REQUIRED), "value": ("expr", 0.0), **COND, **COMMON_TERM},
+                       lambda p, pts, c: Dirichlet(p["field"], p["value"], p["on"], pts, **c), "field = value on part `on`"),
+    "neumann": Entry({"field": ("str", REQUIRED), "value": ("expr", 0.0), **COND, **COMMON_TERM},
+                     lambda p, pts, c: Neumann(p["field"], p["value"], p["on"], pts, **c), "d field/dn = value on part `on`"),
+    "robin": Entry({"field": ("str", REQUIRED), "alpha": ("float", REQUIRED), "beta": ("float", REQUIRED),
+                    "value": ("expr", 0.0), **COND, **COMMON_TERM},
+                   lambda p, pts, c: Robin(p["field"], p["alpha"], p["beta"], p["value"], p["on"], pts, **c),
+                   "alpha field + beta d field/dn = value on part `on`"),
+    "initial": Entry({"field": ("str", REQUIRED), "value": ("expr", REQUIRED), "points": ("points", 200), **COMMON_TERM},
+                     lambda p, pts, c: Initial(p["field"], p["value"], pts, **c), "field = value at t0", "initial"),
+    "periodic": Entry({"fields": ("strs", REQUIRED), "coordinate": ("str", "x"), "derivatives": ("nonnegint", 1),
+                       "points": ("points", 100), **COMMON_TERM},
+                      lambda p, pts, c: Periodic(p["fields"], p["coordinate"], p["derivatives"], pts, **c),
+                      "equal values (and derivatives) at both ends of coordinate", "interior"),
+    "data": Entry({"targets": ("strs", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
+                  lambda targets, given, c: Data(targets, given, **c),
+                  "measured values: .npz (or .csv) with one column per coordinate and per target"),
+}
+POINTS = {"n": ("posint", REQUIRED), "sampler": (tuple(SAMPLERS), "sobol"), "part": ("str", None),
+          "resample": ("bool", True)}
 
-LOSS_PARAMS = {"mse": {}, "mae": {}, "huber": {"delta": ("float", 1.0)}, "pseudo_huber": {"delta": ("float", 1.0)},
-               "log_cosh": {"scale": ("float", 1.0)}, "cauchy": {"scale": ("float", 1.0)}}
-assert set(LOSS_PARAMS) == set(LOSSES)
+LOSSES_TABLE = {"mse": {}, "mae": {}, "huber": {"delta": ("float", 1.0)}, "pseudo_huber": {"delta": ("float", 1.0)},
+                "log_cosh": {"scale": ("float", 1.0)}, "cauchy": {"scale": ("float", 1.0)}}
+LOSS_ENTRIES = {name: Entry(table, LOSSES[name], (LOSSES[name].__doc__ or "").strip().split("\n")[0])
+                for name, table in LOSSES_TABLE.items()}
+assert set(LOSS_ENTRIES) == set(LOSSES)
 
-NET_COMMON = {"width": ("posint", 32), "depth": ("posint", 4), "activation": ("str", "tanh")}
+NET_COMMON = {"width": ("posint", 32), "depth": ("posint", 4), "activation": (tuple(ACTIVATIONS), "tanh"),
+              "init": (tuple(INITIALIZERS), "glorot_normal")}
 NETWORKS = {
-    "mlp": ({**NET_COMMON, "init": ("str", "glorot_normal")},
-            lambda d, m, key, width, depth, activation, init, dtype: MLP(d, m, width, depth, activation, init, key=key, dtype=dtype)),
-    "modified_mlp": ({**NET_COMMON, "init": ("str", "glorot_normal")},
-                     lambda d, m, key, width, depth, activation, init, dtype: ModifiedMLP(d, m, width, depth, activation, init, key=key, dtype=dtype)),
-    "fourier_mlp": ({**NET_COMMON, "num_features": ("posint", 64), "scale": ("float", 1.0)},
-                    lambda d, m, key, width, depth, activation, num_features, scale, dtype: fourier_mlp(
-                        d, m, width, depth, num_features, scale, activation, key=key, dtype=dtype)),
+    "mlp": Entry(NET_COMMON, lambda d, m, key, dtype, width, depth, activation, init:
+                 MLP(d, m, width, depth, activation, init, key=key, dtype=dtype), "multilayer perceptron"),
+    "modified_mlp": Entry(NET_COMMON, lambda d, m, key, dtype, width, depth, activation, init:
+                          ModifiedMLP(d, m, width, depth, activation, init, key=key, dtype=dtype),
+                          "MLP with two gating encoders (Wang et al.)"),
+    "fourier_mlp": Entry({**NET_COMMON, "num_features": ("posint", 64), "scale": ("float", 1.0)},
+                         lambda d, m, key, dtype, width, depth, activation, init, num_features, scale: fourier_mlp(
+                             d, m, width, depth, num_features, scale, activation, init, key=key, dtype=dtype),
+                         "random Fourier features, then an MLP"),
 }
 
 PHASES = {
-    "adam": ({"steps": ("posint", REQUIRED), "learning_rate": ("float", 1e-3), "decay_rate": ("float", None),
-              "decay_steps": ("posint", 1000), "warmup": ("int", 0)}, Adam),
-    "lbfgs": ({"steps": ("posint", REQUIRED), "memory": ("posint", 50), "gtol": ("float", 1e-10), "ftol": ("float", 0.0),
-               "patience": ("posint", 50), "max_linesearch_steps": ("posint", 30)}, LBFGS),
+    "adam": Entry({"steps": ("posint", REQUIRED), "learning_rate": ("float", 1e-3), "decay_rate": ("float", None),
+                   "decay_steps": ("posint", 1000), "warmup": ("nonnegint", 0)}, Adam,
+                  "lr * decay_rate ** (step / decay_steps), after a linear warm-up"),
+    "lbfgs": Entry({"steps": ("posint", REQUIRED), "memory": ("posint", 50), "gtol": ("float", 1e-10),
+                    "ftol": ("float", 0.0), "patience": ("posint", 50), "max_linesearch_steps": ("posint", 30)}, LBFGS,
+                   "L-BFGS, zoom line search; stops at gtol, patience or steps"),
 }
-
+METHODS = ("forward", "taylor", "reverse")
 TRAINING = {"phases": ("list", REQUIRED), "resample_every": ("posint", None), "chunk": ("posint", 100),
-            "method": ("str", "forward"), "scale_inputs": ("bool", True)}
+            "method": (METHODS, "forward"), "scale_inputs": ("bool", True)}
 
 REFERENCES = {
-    "burgers": {"nu": ("float", 0.01 / 3.141592653589793)},
-    "heat_mixed": {"alpha": ("float", 0.1)},
-    "laplace": {},
-    "poisson_lshape": {},
-    "allen_cahn": {},
-    "kdv": {},
-    "file": {"file": ("str", REQUIRED), "field": ("str", "u")},
+    "burgers": Entry({"nu": ("float", BURGERS_NU)}, lambda nu: burgers_reference(nu=nu),
+                     "exact (Hopf-Cole), 256 x 101 grid"),
+    "heat_mixed": Entry({"alpha": ("float", analytic.HEAT_ALPHA)}, lambda alpha: analytic.heat_mixed(alpha=alpha),
+                        "exact series, u(0,t) = 0, u_x(1,t) = 0, u0 = x(2-x)"),
+    "laplace": Entry({}, analytic.laplace_square, "exact, unit square"),
+    "poisson_lshape": Entry({}, analytic.poisson_lshape, "exact, L-shape"),
+    "allen_cahn": Entry({"eps": ("float", spectral.ALLEN_CAHN_EPS)}, lambda eps: spectral.allen_cahn(eps=eps),
+                        "ETDRK4 spectral, u0 = x^2 cos(pi x)"),
+    "kdv": Entry({"eta": ("float", spectral.KDV_ETA), "mu": ("float", spectral.KDV_MU)},
+                 lambda eta, mu: spectral.kdv(eta=eta, mu=mu), "ETDRK4 spectral, u0 = cos(pi x)"),
+    "file": Entry({"file": ("str", REQUIRED), "field": ("str", "u")}, None,
+                  ".npz: one 1-D array per coordinate, the field on their grid (ij)"),
 }
 
+DTYPES = ("float32", "float64")
 TOP = {
-    "name": ("str", REQUIRED), "seed": ("int", 0), "dtype": ("str", "float32"), "domain": ("mapping", REQUIRED),
-    "fields": ("strs", REQUIRED), "constants": ("mapping", {}), "coefficients": ("mapping", {}),
-    "transform": ("mapping", None), "terms": ("list", REQUIRED), "network": ("mapping", REQUIRED),
-    "training": ("mapping", REQUIRED), "reference": ("mapping", None), "output": ("mapping", {}),
+    "name": ("str", REQUIRED), "seed": ("nonnegint", 0), "dtype": (DTYPES, "float32"),
+    "domain": ("mapping", REQUIRED), "fields": ("strs", REQUIRED), "constants": ("mapping", {}),
+    "coefficients": ("mapping", {}), "transform": ("mapping", None), "terms": ("list", REQUIRED),
+    "network": ("mapping", REQUIRED), "training": ("mapping", REQUIRED), "reference": ("mapping", None),
+    "output": ("mapping", {}),
 }
-DOMAIN = {"geometry": ("mapping", REQUIRED), "time": ("floats", None)}
 OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": ("posint", 1000)}
 COEFFICIENT = {"init": ("float", 1.0), "log": ("bool", False), "bounds": ("floats", None)}
 
+# Where each typed component lives: path pattern -> registry ("*" = a list index).
+TYPED = {("domain", "geometry"): GEOMETRIES, ("terms", "*"): TERMS, ("terms", "*", "loss"): LOSS_ENTRIES,
+         ("network",): NETWORKS, ("training", "phases", "*"): PHASES, ("reference",): REFERENCES}
+PLAIN = {(): TOP, ("domain",): DOMAIN, ("training",): TRAINING, ("output",): OUTPUT,
+         ("terms", "*", "points"): POINTS, ("coefficients", "?"): COEFFICIENT}
+FREE = {("constants",), ("coefficients",), ("transform",)}
 
-def network_key(seed: int) -> jax.Array:
-    return jax.random.PRNGKey(seed)
+
+def _pattern(keys: Sequence) -> tuple:
+    out = []
+    for i, k in enumerate(keys):
+        if isinstance(k, int):
+            out.append("*")
+        elif i == 1 and keys[0] == "coefficients":
+            out.append("?")
+        else:
+            out.append(k)
+    # union/intersection/difference nest geometries under `of`: domain.geometry.of.0...
+    while len(out) > 2 and out[:2] == ["domain", "geometry"] and out[2:4] == ["of", "*"]:
+        out[2:4] = []
+    return tuple(out)
 
 
-def _table_text(table: dict) -> str:
+def table_at(keys: Sequence, node) -> dict | None:
+    """The keys allowed in the mapping ``node`` at ``keys`` (None: any name, or unknown)."""
+    pattern = _pattern(keys)
+    if pattern in PLAIN:
+        return PLAIN[pattern]
+    if pattern in TYPED:
+        entries = TYPED[pattern]
+        if pattern == ("reference",) and isinstance(node, dict) and "file" in node and "type" not in node:
+            return {**entries["file"].table, "type": ("str", None)}
+        kind = node.get("type") if isinstance(node, dict) else None
+        if kind not in entries:
+            return None  # the build step reports the missing or unknown type
+        return {"type": ("str", REQUIRED), **entries[kind].table}
+    return None
+
+
+def _params(table: dict) -> str:
     def show(kind, default):
-        return f"{kind} (required)" if default is REQUIRED else f"{kind} = {default!r}"
+        return short_kind(kind) + (
+            " (required)" if default is REQUIRED else f" = {default!r}")
 
     return ", ".join(f"{k}: {show(*v)}" for k, v in table.items()) or "(no parameters)"
 
 
 def describe_components() -> str:
     """Every component a config can name, with its parameters and defaults."""
-    sections = [
-        ("geometries (domain.geometry)", {k: v[0] for k, v in GEOMETRIES.items()}),
-        ("terms (terms[i])", TERMS),
-        ("points (a term's points: an int n, or)", {"mapping": POINTS}),
-        ("losses (a term's loss: a name, or {type, ...})", LOSS_PARAMS),
-        ("networks (network)", {k: v[0] for k, v in NETWORKS.items()}),
-        ("optimizers (training.phases[i])", {k: v[0] for k, v in PHASES.items()}),
-        ("training", {"training": TRAINING}),
-        ("references (reference)", REFERENCES),
-    ]
-    lines = []
-    for title, entries in sections:
+    lines = ["top level: " + _params(TOP), "domain: " + _params(DOMAIN) + "   (time adds coordinate t, last)"]
+    for title, entries in [("geometries (domain.geometry.type)", GEOMETRIES), ("terms (terms[i].type)", TERMS),
+                           ("losses (a term's loss: a name, or {type, ...})", LOSS_ENTRIES),
+                           ("networks (network.type)", NETWORKS), ("optimizers (training.phases[i].type)", PHASES),
+                           ("references (reference.type)", REFERENCES)]:
         lines.append(title + ":")
-        lines += [f"  {name:<14} {_table_text(table)}" for name, table in entries.items()]
-    lines.append("samplers: " + ", ".join(SAMPLERS))
-    lines.append("derivative methods (training.method): forward, taylor, reverse")
+        for name, e in entries.items():
+            lines.append(f"  {name:<14} {_params(e.table)}")
+            if e.doc:
+                lines.append(f"  {'':<14}   {e.doc}")
+    lines += [
+        "points (a term's points): a number n, or " + _params(POINTS),
+        "samplers: " + ", ".join(SAMPLERS),
+        "activations: " + ", ".join(ACTIVATIONS),
+        "initializers: " + ", ".join(INITIALIZERS),
+        "training: " + _params(TRAINING),
+        "coefficients (name: number, or): " + _params(COEFFICIENT),
+        "output: " + _params(OUTPUT),
+    ]
     return "\n".join(lines)

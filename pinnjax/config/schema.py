@@ -20,7 +20,15 @@ KIND_TEXT = {
     "name": "a name (letters, digits, _; not starting with a digit)",
     "expr": "a number or a text expression", "floats": "a list of numbers",
     "strs": "a list of names", "any": "any value", "mapping": "a mapping", "list": "a list",
+    "points": "a number of points or {n, sampler, part, resample}", "loss": "a loss name or {type, ...}",
 }
+SHORT = {"float": "number", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]",
+         "name": "identifier", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}"}
+
+
+def short_kind(kind) -> str:
+    """The kind as ``pinnjax list`` shows it."""
+    return "|".join(kind) if isinstance(kind, tuple) else SHORT.get(kind, kind)
 
 
 def kind_text(kind) -> str:
@@ -51,6 +59,8 @@ CHECKS = {
     "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "mapping": lambda v: isinstance(v, dict),
     "list": lambda v: isinstance(v, list),
+    "points": lambda v: True,  # checked where it is built: a number or a mapping
+    "loss": lambda v: True,
 }
 
 
@@ -121,7 +131,8 @@ def take(node: dict, table: dict, path: str, ignore: tuple = ()) -> dict:
     for key, (kind, default) in table.items():
         if key not in node:
             if default is REQUIRED:
-                raise ConfigError(join(path, key), f"missing required key {key!r} ({kind_text(kind)})", line_of(node))
+                raise ConfigError(join(path, key), f"missing required key {key!r} ({kind_text(kind)})",
+                                  line_of(node) if path else None)  # the enclosing mapping's line
             out[key] = default
             continue
         value = node[key]
