@@ -9,7 +9,13 @@ import pytest
 
 import pinnjax as pj
 from pinnjax import zoo
-from pinnjax.config import ConfigError, build_experiment, describe_components, load_config, load_experiment
+from pinnjax.config import (
+    ConfigError,
+    build_experiment,
+    describe_components,
+    load_config,
+    load_experiment,
+)
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 SHIPPED = {"burgers", "heat_mixed_bc", "laplace_plate", "poisson_lshape", "allen_cahn", "kdv"}
@@ -75,6 +81,21 @@ def test_burgers_config_builds_the_zoo_problem():
     assert exp.output == {"dir": "runs", "checkpoint_every": 1000}
 
 
+@pytest.mark.parametrize("stem, make", [("heat_mixed_bc", zoo.heat_mixed), ("laplace_plate", zoo.laplace),
+                                        ("poisson_lshape", zoo.poisson_lshape)])
+def test_configs_build_the_zoo_problems(stem, make):
+    got = load_experiment(config_path(stem), ["reference=null"]).problem
+    want = make().problem
+    assert got.coordinates == want.coordinates and got.fields == want.fields
+    assert dict(got.constants) == pytest.approx(dict(want.constants))
+    assert [type(t) for t in got.terms] == [type(t) for t in want.terms]
+    for a, b in zip(got.terms, want.terms):
+        assert a.name == b.name and a.points == b.points and a.weight == b.weight
+        assert getattr(a, "residual", None) == getattr(b, "residual", None)
+        assert (getattr(a, "target", None), getattr(a, "value", None)) == (getattr(b, "target", None),
+                                                                           getattr(b, "value", None))
+
+
 @pytest.mark.parametrize("stem", sorted(SHIPPED))
 def test_every_shipped_config_trains_a_few_steps(stem):
     # Shrunk by overrides, the user's own mechanism: few points, one short Adam phase.
@@ -98,6 +119,16 @@ def test_a_tiny_laplace_run_end_to_end():
     assert len(result.history.total) == 20 and np.isfinite(result.history.total[-1])
     points, values, _ = exp.reference
     assert pj.relative_l2(result.predict(points[:500], ["u"])["u"], values[:500]) < 10
+
+
+def test_command_line_validate_and_list(tmp_path, capsys):
+    from pinnjax.cli import main
+
+    assert main(["validate", str(write(tmp_path, "  \n", "empty.yaml"))]) == 2
+    err = capsys.readouterr().err
+    assert "is empty" in err and "Traceback" not in err
+    assert main(["list"]) == 0
+    assert capsys.readouterr().out.strip() == describe_components()
 
 
 def test_describe_components_lists_every_component():
@@ -161,6 +192,23 @@ def test_data_term_from_npz_and_csv(tmp_path):
     with pytest.raises(ConfigError, match=r"lacks column\(s\) \['t'\]") as err:
         load_experiment(write(tmp_path, text))
     assert (err.value.path, err.value.line) == ("terms[0].file", 9)
+
+
+def test_resolved_config_round_trips(tmp_path):
+    # A run directory stores exp.config (overrides applied, file paths absolute); building
+    # it again, from another directory, gives the same experiment.
+    import yaml
+
+    x = np.linspace(0, 1, 5)
+    np.savez(tmp_path / "d.npz", x=x, t=x, u=x)
+    text = BASE.replace("terms:\n", "terms:\n  - {type: data, targets: [u], file: d.npz}\n")
+    exp = load_experiment(write(tmp_path, text), ["training.phases.0.learning_rate=1e-4", "terms.2.type=dirichlet",
+                                                  "terms.2.on=left"])  # the new type's own key
+    (tmp_path / "run").mkdir()
+    again = load_experiment(write(tmp_path / "run", yaml.safe_dump(exp.config, sort_keys=False)))
+    assert again.config == exp.config and again.phases == exp.phases == [pj.Adam(10, 1e-4)]
+    assert [t.name for t in again.problem.terms] == ["data", "pde", "dirichlet_left_u"]
+    np.testing.assert_allclose(again.problem.terms[0].points.values, x)
 
 
 def test_reference_from_an_npz_grid(tmp_path):
@@ -243,8 +291,8 @@ CASES = [
     ("width: 8", "width: 8, activation: tanhh", "network.activation", 11, "Did you mean 'tanh'?"),
     ("  - {type: initial", "  - {type: neumann, field: u, on: rigth}\n  - {type: initial", "terms[1].on", 10,
      "unknown part of the domain (SpaceTime) 'rigth' (str). Did you mean 'right'?"),
-    ("  - {type: initial", "  - {type: neumann, field: u, on: boundary, points: {n: 5, part: interior}}\n"
-     "  - {type: initial", "terms[1].points.part", 10, "a normal derivative needs a boundary part"),
+    ("  - {type: initial", "  - {type: neumann, field: u, points: {n: 5, part: interior}}\n  - {type: initial",
+     "terms[1].points.part", 10, "a normal derivative needs a boundary part"),
     ("  time: [0.0, 1.0]\n", "", "terms[1].type", 9, "an initial condition needs a time interval"),
     ("points: 16}", "points: 16, name: pde}", "terms[1].name", 10, "term name 'pde' is already used by terms[0]"),
     ("constants: {alpha: 0.1}", "constants: {alpha: fast}", "constants.alpha", 7, "expected a number, got 'fast'"),
@@ -253,6 +301,8 @@ CASES = [
     ("training:\n", "reference: {file: r.npz, field: v}\ntraining:\n", "reference.field", 12, "not one of the fields"),
     ("training:\n", "reference: {type: laplace}\ntraining:\n", "reference.type", 12, "coordinates ['x', 'y']"),
     ("name: t", "name: my/run", "name", 1, "names the run directory"),
+    ("  - {type: initial", "  - {type: periodic, fields: []}\n  - {type: initial", "terms[1].fields", 10,
+     "expected a non-empty list of names, got [] (list)"),
 ]
 
 
@@ -305,6 +355,12 @@ def test_files_yaml_and_emptiness(tmp_path):
     for text, kind in (("- 1\n- 2\n", "list"), ("just text\n", "str"), ("3\n", "int")):
         with pytest.raises(ConfigError, match=f"a config must be a mapping of keys .* got a {kind}$"):
             load_config(write(tmp_path, text))
+    with pytest.raises(ConfigError, match="a key must be a name, got a list") as err:
+        load_config(write(tmp_path, "name: t\n[a, b]: 1\n"))
+    assert err.value.line == 2
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_config(tmp_path / "latin1.yaml")
     with pytest.raises(ConfigError, match="key 'fields' appears twice") as err:
         load_config(write(tmp_path, "name: t\nfields: [u]\nfields: [v]\n"))
     assert err.value.line == 3

@@ -19,12 +19,21 @@ from ..points import Given, Sample
 from ..problem import Coefficient, Problem
 from ..residuals import as_residual
 from ..spacetime import SpaceTime
-from ..terms import PDE, Data, Initial, Periodic
+from ..terms import PDE, Data, Periodic
 from . import registry as R
 from .errors import ConfigError, describe, did_you_mean
 from .loader import load_config
 from .references import build_reference, read_table
-from .schema import check_value, choice_error, choose, join, line_of, require_list, require_mapping, take
+from .schema import (
+    check_value,
+    choice_error,
+    choose,
+    join,
+    line_of,
+    require_list,
+    require_mapping,
+    take,
+)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -246,7 +255,7 @@ def build_problem(top: dict, config: dict, base_dir: Path) -> Problem:
         if t.name in seen:
             key = "name" if "name" in terms_node[i] else "type"
             raise ConfigError(f"terms[{i}].{key}", f"term name {t.name!r} is already used by terms[{seen[t.name]}]; "
-                              "give one of them another name: ...", line_of(terms_node[i], key))
+                              "give one of them another `name:`", line_of(terms_node[i], key))
         seen[t.name] = i
     constants = _constants(require_mapping(top["constants"], "constants", "constants (name: number)",
                                            line_of(config, "constants")))
@@ -270,14 +279,14 @@ def build_phases(training: dict, node) -> list:
     phases = []
     for i, ph in enumerate(phases_node):
         path = f"training.phases[{i}]"
-        kind, entry = choose(ph, R.PHASES, path, "optimizer", line_of(phases_node, i))
+        _, entry = choose(ph, R.PHASES, path, "optimizer", line_of(phases_node, i))
         params = take(ph, entry.table, path, ignore=("type",))
         phases.append(_wrap(path, line_of(phases_node, i), lambda e=entry, p=params: e.make(**p)))
     return phases
 
 
 def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
-    kind, entry = choose(node, R.NETWORKS, "network", "network")
+    _, entry = choose(node, R.NETWORKS, "network", "network")
     params = take(node, entry.table, "network", ignore=("type",))
     with jax.enable_x64(dtype == "float64"):
         return _wrap("network", line_of(node, "type"), lambda: entry.make(

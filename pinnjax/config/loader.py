@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 
@@ -35,6 +36,9 @@ def _mapping(loader, node):
     out.line, out.lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (dict, list)):
+            raise ConfigError("", f"a key must be a name, got a {type_name(key)} {key!r}; "
+                              "write keys as plain words (name: value)", key_node.start_mark.line + 1)
         if key in out:
             raise ConfigError(str(key), f"key {key!r} appears twice in one mapping; keep one", key_node.start_mark.line + 1)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -64,7 +68,7 @@ _Loader.add_implicit_resolver(
                   |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
                   |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
                   |[-+]?\.(?:inf|Inf|INF)
-                  |\.(?:nan|NaN|NAN))$""", re.X),
+                  |\.(?:nan|NaN|NAN))$""", re.VERBOSE),
     list("-+0123456789."),
 )
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
@@ -92,11 +96,13 @@ def parse_yaml(text: str, source: str = "config"):
 def load_config(path: str | os.PathLike, overrides: Sequence[str] = ()) -> dict:
     """The config at ``path`` as a dict (with line numbers), overrides applied."""
     try:
-        text = open(path, encoding="utf-8").read()
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("", f"config file {str(path)!r} does not exist") from None
     except OSError as err:
         raise ConfigError("", f"cannot read config file {str(path)!r}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError("", f"config file {str(path)!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     if not text.strip():
         raise ConfigError("", f"config file {str(path)!r} is empty; see configs/burgers.yaml for a complete example")
     config = parse_yaml(text, f"config file {str(path)!r}")

@@ -76,11 +76,11 @@ TERMS = {
                    "alpha field + beta d field/dn = value on part `on`"),
     "initial": Entry({"field": ("str", REQUIRED), "value": ("expr", REQUIRED), "points": ("points", 200), **COMMON_TERM},
                      lambda p, pts, c: Initial(p["field"], p["value"], pts, **c), "field = value at t0", "initial"),
-    "periodic": Entry({"fields": ("strs", REQUIRED), "coordinate": ("str", "x"), "derivatives": ("nonnegint", 1),
+    "periodic": Entry({"fields": ("names", REQUIRED), "coordinate": ("str", "x"), "derivatives": ("nonnegint", 1),
                        "points": ("points", 100), **COMMON_TERM},
                       lambda p, pts, c: Periodic(p["fields"], p["coordinate"], p["derivatives"], pts, **c),
                       "equal values (and derivatives) at both ends of coordinate", "interior"),
-    "data": Entry({"targets": ("strs", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
+    "data": Entry({"targets": ("names", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
                   lambda targets, given, c: Data(targets, given, **c),
                   "measured values: .npz (or .csv) with one column per coordinate and per target"),
 }

@@ -19,10 +19,10 @@ KIND_TEXT = {
     "nonnegint": "an integer >= 0", "bool": "true or false", "str": "a text",
     "name": "a name (letters, digits, _; not starting with a digit)",
     "expr": "a number or a text expression", "floats": "a list of numbers",
-    "strs": "a list of names", "any": "any value", "mapping": "a mapping", "list": "a list",
+    "strs": "a list of names", "names": "a non-empty list of names", "any": "any value", "mapping": "a mapping", "list": "a list",
     "points": "a number of points or {n, sampler, part, resample}", "loss": "a loss name or {type, ...}",
 }
-SHORT = {"float": "number", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]",
+SHORT = {"float": "number", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]", "names": "[names]",
          "name": "identifier", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}"}
 
 
@@ -57,6 +57,7 @@ CHECKS = {
     "expr": lambda v: isinstance(v, str) or _is_number(v),
     "floats": lambda v: isinstance(v, list) and all(_is_number(x) for x in v),
     "strs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "names": lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v),
     "mapping": lambda v: isinstance(v, dict),
     "list": lambda v: isinstance(v, list),
     "points": lambda v: True,  # checked where it is built: a number or a mapping
