@@ -93,7 +93,7 @@ def discover(domain, points: np.ndarray, values: np.ndarray, network, library: L
         active = [k for k in range(len(library)) if mask[k]]
         rhs = " + ".join(f"c{k}*({library.terms[k]})" for k in active) or "0"
         coefficients = {f"c{k}": Coefficient(float(xi[k])) for k in active}
-        pde = PDE(f"{lhs} - ({rhs})", Given(colloc), name="pde")
+        pde = PDE(f"{lhs} - ({rhs})", Given(np.concatenate([points, colloc])), name="pde")
         physics = Problem(domain, (field,), [data, pde], coefficients=coefficients)
         result = solve(physics, network, physics_phases, dtype=dtype, seed=seed)
         network = result.network
