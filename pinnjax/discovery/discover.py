@@ -91,8 +91,11 @@ def discover(domain, points: np.ndarray, values: np.ndarray, network, library: L
     for _ in range(max_rounds):
         xi = refit(theta, y, mask)
         active = [k for k in range(len(library)) if mask[k]]
-        rhs = " + ".join(f"c{k}*({library.terms[k]})" for k in active) or "0"
-        coefficients = {f"c{k}": Coefficient(float(xi[k])) for k in active}
+        # Each coefficient is trained as a multiple of its least-squares estimate, so all
+        # are O(1) for the optimizer whatever their physical scale (1 vs 0.003).
+        scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
+        rhs = " + ".join(f"{scale[k]!r}*c{k}*({library.terms[k]})" for k in active) or "0"
+        coefficients = {f"c{k}": Coefficient(1.0) for k in active}
         pde = PDE(f"{lhs} - ({rhs})", Given(np.concatenate([points, colloc])), name="pde")
         physics = Problem(domain, (field,), [data, pde], coefficients=coefficients)
         result = solve(physics, network, physics_phases, dtype=dtype, seed=seed)
@@ -104,5 +107,5 @@ def discover(domain, points: np.ndarray, values: np.ndarray, network, library: L
             break
         mask = new_mask
     trained = result.coefficients
-    final = np.array([trained.get(f"c{k}", 0.0) if mask[k] else 0.0 for k in range(len(library))])
+    final = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
     return DiscoveryResult(Equation(lhs, library.terms, final), rounds, result)
