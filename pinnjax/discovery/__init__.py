@@ -1,8 +1,13 @@
-"""Law discovery: candidate libraries, sparse regression, the discovered equation."""
+"""Law discovery: measurements, candidate libraries, sparse regression, the discovered equation."""
 
-from .discover import DiscoveryResult, Equation, discover, library_matrix
+from .data import DataError, Measurements, load_measurements, measurements
+from .discover import DiscoveryResult, Equation, discover, domain_from_data, library_matrix
+from .estimator import PDEDiscovery, default_network
+from .ensemble import selection_frequencies, stlsq_masks
 from .library import Library, polynomial_library
-from .sparse import choose_threshold, refit, stlsq
+from .sparse import SELECTORS, choose_l1, choose_threshold, lasso, refit, select_terms, stlsq
 
-__all__ = ["DiscoveryResult", "Equation", "Library", "choose_threshold", "discover", "library_matrix",
-           "polynomial_library", "refit", "stlsq"]
+__all__ = ["DataError", "DiscoveryResult", "Equation", "Library", "Measurements", "PDEDiscovery", "SELECTORS", "choose_l1",
+           "choose_threshold", "default_network", "discover", "domain_from_data", "lasso", "library_matrix", "load_measurements",
+           "measurements", "polynomial_library", "refit", "select_terms", "selection_frequencies", "stlsq",
+           "stlsq_masks"]

@@ -1,13 +1,17 @@
 """PDE discovery from data: fit, select terms by sparse regression, retrain with physics.
 
-1. Fit the network to the data (a Data term).
+1. Fit the network to the data (one Data term per trajectory; one output per trajectory).
 2. At collocation points, evaluate the library Θ and the left-hand side (e.g. ``u_t``)
-   from the network's derivatives; choose the active set by STLSQ with an automatic
-   threshold (validation error + sparsity penalty).
-3. Retrain network and coefficients jointly on data + the residual ``lhs - Θ_active ξ``:
-   an unregularized fit of the kept terms, coefficients in physical units.
-4. Re-select on the retrained network (the set only shrinks); if it shrank, retrain
-   with the smaller set (at most ``max_rounds`` times).
+   from the network's derivatives, stacked over trajectories; choose the active set
+   with the ``selector`` ("stlsq" or "l1") and an automatic sparsity level
+   (validation error + sparsity penalty).
+3. ``alternate=False``: refit the kept terms by least squares and stop. ``alternate=True``
+   (alternating direction): retrain network and coefficients jointly on data + the
+   residual ``lhs - Θ_active ξ`` (an unregularized fit of the kept terms, coefficients in
+   physical units), re-select on the retrained network (the set only shrinks) and
+   retrain again if it shrank, at most ``max_rounds`` times.
+4. Bootstrap the selection of step 2 (``n_bootstrap`` resamples of the rows, vmapped for
+   STLSQ) to report how often each term is kept.
 """
 
 from __future__ import annotations
@@ -17,12 +21,18 @@ import dataclasses
 import numpy as np
 
 from ..expressions import parse_expression
+from ..geometry import Box, Interval, Rectangle
+from ..names import parse_derivative_name
 from ..points import Given
 from ..problem import Coefficient, Problem
+from ..residuals import Residual
 from ..solve import solve
+from ..spacetime import SpaceTime
 from ..terms import PDE, Data
+from .data import DataError, Measurements
+from .ensemble import selection_frequencies
 from .library import Library
-from .sparse import choose_threshold, refit
+from .sparse import lasso, refit, select_terms
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,58 +64,158 @@ class Equation:
 
 @dataclasses.dataclass
 class DiscoveryResult:
-    """The discovered equation, the selection rounds, and the final training result."""
+    """The equation, how often each term was selected under bootstrap resampling
+    (``frequencies``: {term: fraction}), the selection rounds, and the final training result."""
 
     equation: Equation
+    frequencies: dict[str, float]
     rounds: list
     result: object
 
 
-def library_matrix(result, library: Library, lhs: str, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(Θ (N, K), lhs values (N,)) from the trained network's derivatives at points (N, d)."""
+def domain_from_data(data: Measurements, time: str = "t"):
+    """The bounding box of the data's points as a domain; ``time`` (if a coordinate, and
+    last) becomes a SpaceTime interval."""
+    lo, hi = data.points.min(axis=0), data.points.max(axis=0)
+    names = data.coordinates
+    spatial = names[:-1] if names[-1] == time else names
+    if any(lo[i] == hi[i] for i in range(len(names))):
+        flat = [c for i, c in enumerate(names) if lo[i] == hi[i]]
+        raise DataError(f"all data have the same value of coordinate(s) {flat}; the data must span the domain")
+    n = len(spatial)
+    box = {1: lambda: Interval(lo[0], hi[0], coordinates=spatial),
+           2: lambda: Rectangle(tuple(lo[:2]), tuple(hi[:2]), coordinates=spatial),
+           3: lambda: Box(tuple(lo[:3]), tuple(hi[:3]), coordinates=spatial)}
+    if n not in box:
+        raise DataError(f"cannot infer a domain for {n} spatial coordinates {spatial}; pass domain=")
+    geometry = box[n]()
+    return SpaceTime(geometry, float(lo[-1]), float(hi[-1]), time_name=time) if spatial != names else geometry
+
+
+class _Library:
+    """Library terms parsed once for ``field``; evaluated for any output (trajectory) name."""
+
+    def __init__(self, library: Library, field: str, coordinates: tuple[str, ...], lhs: str):
+        self.terms, self.field, self.coordinates, self.lhs = library.terms, field, coordinates, lhs
+        self.exprs = [parse_expression(t, fields=(field,), coordinates=coordinates) for t in library.terms]
+        if parse_derivative_name(lhs, (field,), coordinates) is None:
+            raise ValueError(f"lhs {lhs!r} is not {field!r} or a derivative of it (e.g. {field}_{coordinates[-1]})")
+
+    def rename(self, name: str, output: str) -> str:
+        if parse_derivative_name(name, (self.field,), self.coordinates) is None:
+            return name
+        return output + name[len(self.field):]
+
+    def needed(self, ks) -> list[str]:
+        names = {n for k in ks for n in self.exprs[k].names if n not in self.coordinates}
+        return sorted(names | {self.lhs})
+
+    def matrix(self, result, points: np.ndarray, output: str) -> tuple[np.ndarray, np.ndarray]:
+        names = self.needed(range(len(self.terms)))
+        pred = result.predict(points, [self.rename(n, output) for n in names])
+        values = {n: pred[self.rename(n, output)] for n in names}
+        values.update({c: points[:, i] for i, c in enumerate(self.coordinates)})
+        theta = np.stack([np.broadcast_to(np.asarray(e(values), float), (len(points),)) for e in self.exprs], 1)
+        return theta, np.asarray(values[self.lhs], float)
+
+    def residual(self, active, scale: dict[int, float], output: str) -> Residual:
+        """``lhs - Σ scale_k c_k θ_k`` for trajectory ``output``, coefficients ``c{k}``."""
+        local = self.needed(active) + [c for c in self.coordinates]
+        renamed = {n: self.rename(n, output) for n in local}
+        coefs = [f"c{k}" for k in active]
+
+        def fn(values):
+            v = {n: values[renamed[n]] for n in local}
+            rhs = sum(scale[k] * values[f"c{k}"] * self.exprs[k](v) for k in active)
+            return values[renamed[self.lhs]] - rhs
+
+        text = f"{self.lhs} - ({' + '.join(f'c{k}*({self.terms[k]})' for k in active) or '0'})"
+        return Residual(tuple(dict.fromkeys(list(renamed.values()) + coefs)), fn, text)
+
+
+def library_matrix(result, library: Library, lhs: str, points: np.ndarray, field: str | None = None,
+                   output: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(Θ (N, K), lhs values (N,)) from the trained network's derivatives at points (N, d);
+    ``output``: the network field holding ``field`` (one trajectory's output)."""
     problem = result.compiled.problem
-    exprs = [parse_expression(t, fields=problem.fields, coordinates=problem.coordinates) for t in library.terms]
-    coords = set(problem.coordinates)
-    names = sorted({n for e in exprs for n in e.names if n not in coords} | {lhs})
-    values = result.predict(points, names)
-    values.update({c: points[:, i] for i, c in enumerate(problem.coordinates)})
-    theta = np.stack([np.broadcast_to(np.asarray(e(values), float), (len(points),)) for e in exprs], axis=1)
-    return theta, np.asarray(values[lhs], float)
+    field = field or problem.fields[0]
+    lib = _Library(library, field, tuple(problem.coordinates), lhs)
+    return lib.matrix(result, np.asarray(points, float), output or field)
 
 
-def discover(domain, points: np.ndarray, values: np.ndarray, network, library: Library, *, field: str = "u",
-             lhs: str | None = None, fit_phases, physics_phases, n_collocation: int = 4000,
-             penalty: float = 1e-3, data_loss: str = "mse", dtype: str = "float64", seed: int = 0,
-             max_rounds: int = 3) -> DiscoveryResult:
-    """Discover ``lhs = Θ ξ`` from measurements ``values`` (N,) of ``field`` at ``points`` (N, d)."""
-    coords = tuple(domain.coordinate_names)
-    lhs = lhs or f"{field}_{coords[-1]}"
+def _stacked_matrix(lib: _Library, result, colloc, outputs):
+    parts = [lib.matrix(result, colloc, out) for out in outputs]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _frequencies(selector, theta, y, level, n_bootstrap, seed):
+    if n_bootstrap <= 0:
+        return None
+    if selector == "stlsq":
+        return selection_frequencies(theta, y, level, n_models=n_bootstrap, seed=seed)
     rng = np.random.default_rng(seed)
-    data = Data(field, Given(points, values), loss=data_loss)
-    fit = solve(Problem(domain, (field,), [data]), network, fit_phases, dtype=dtype, seed=seed)
+    rows = rng.integers(0, len(y), size=(n_bootstrap, len(y)))
+    return np.mean([lasso(theta[r], y[r], level) != 0 for r in rows], axis=0)
+
+
+def discover(domain, data: Measurements, network, library: Library, *, lhs: str | None = None,
+             selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
+             n_collocation: int = 4000, penalty: float = 1e-3, data_loss: str = "mse",
+             dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100) -> DiscoveryResult:
+    """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
+
+    ``network`` maps coordinates to one output per trajectory. See the module docstring
+    for the steps; ``physics_phases`` are used only with ``alternate=True``.
+    """
+    field, coords = data.field, tuple(domain.coordinate_names)
+    if tuple(data.coordinates) != coords:
+        raise DataError(f"data columns {data.coordinates} do not match the domain's coordinates {coords}")
+    if len(data) < len(library):
+        raise DataError(f"{len(data)} data points for {len(library)} library terms; the regression needs at "
+                        "least as many points as terms: add data or shrink the library")
+    lhs = lhs or f"{field}_{coords[-1]}"
+    lib = _Library(library, field, coords, lhs)
+    outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
+    rng = np.random.default_rng(seed)
+    data_terms = []
+    for j, out in enumerate(outputs):
+        pts, vals = data.of_trajectory(j)
+        data_terms.append(Data(out, Given(pts, vals), name="data" if len(outputs) == 1 else f"data{j}",
+                               loss=data_loss))
+    fit = solve(Problem(domain, tuple(outputs), data_terms), network, fit_phases, dtype=dtype, seed=seed)
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
-    theta, y = library_matrix(fit, library, lhs, colloc)
-    tau, mask = choose_threshold(theta, y, rng, penalty)
-    rounds = [{"stage": "fit", "threshold": tau, "terms": [t for t, m in zip(library.terms, mask) if m]}]
-    network = fit.network
-    for _ in range(max_rounds):
+    theta, y = _stacked_matrix(lib, fit, colloc, outputs)
+    level, mask = select_terms(selector, theta, y, rng, penalty)
+    frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
+    rounds = [{"stage": "fit", "level": level, "terms": [t for t, m in zip(library.terms, mask) if m]}]
+    result, xi = fit, refit(theta, y, mask)
+    network, converged = fit.network, True
+    for _ in range(max_rounds if alternate else 0):
         xi = refit(theta, y, mask)
         active = [k for k in range(len(library)) if mask[k]]
         # Each coefficient is trained as a multiple of its least-squares estimate, so all
         # are O(1) for the optimizer whatever their physical scale (1 vs 0.003).
         scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
-        rhs = " + ".join(f"{scale[k]!r}*c{k}*({library.terms[k]})" for k in active) or "0"
         coefficients = {f"c{k}": Coefficient(1.0) for k in active}
-        pde = PDE(f"{lhs} - ({rhs})", Given(np.concatenate([points, colloc])), name="pde")
-        physics = Problem(domain, (field,), [data, pde], coefficients=coefficients)
+        terms = list(data_terms)
+        for j, out in enumerate(outputs):
+            pts, _ = data.of_trajectory(j)
+            terms.append(PDE(lib.residual(active, scale, out), Given(np.concatenate([pts, colloc])),
+                             name="pde" if len(outputs) == 1 else f"pde{j}"))
+        physics = Problem(domain, tuple(outputs), terms, coefficients=coefficients)
         result = solve(physics, network, physics_phases, dtype=dtype, seed=seed)
         network = result.network
-        theta, y = library_matrix(result, library, lhs, colloc)
-        tau, new_mask = choose_threshold(theta, y, rng, penalty, mask=mask)
-        rounds.append({"stage": "physics", "threshold": tau, "terms": [t for t, m in zip(library.terms, new_mask) if m]})
-        if np.array_equal(new_mask, mask):
+        trained = result.coefficients
+        xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
+        theta, y = _stacked_matrix(lib, result, colloc, outputs)
+        level, new_mask = select_terms(selector, theta, y, rng, penalty, mask=mask)
+        rounds.append({"stage": "physics", "level": level,
+                       "terms": [t for t, m in zip(library.terms, new_mask) if m]})
+        converged = np.array_equal(new_mask, mask)
+        if converged:
             break
         mask = new_mask
-    trained = result.coefficients
-    final = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
-    return DiscoveryResult(Equation(lhs, library.terms, final), rounds, result)
+    if not converged:  # out of rounds after a shrink: least squares on the last network
+        xi = refit(theta, y, mask)
+    freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
+    return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result)

@@ -1,13 +1,25 @@
-"""Sparse regression y ≈ Θ ξ: sequential thresholded least squares with an automatic
-threshold, and the unregularized refit of the kept terms. Host-side numpy.
+"""Sparse regression y ≈ Θ ξ with an automatic sparsity level: sequential thresholded
+least squares (STLSQ) or proximal L1 (lasso by FISTA), then the unregularized refit of the
+kept terms. Host-side numpy.
 
-Columns of Θ (N, K) and y (N,) are scaled to unit norm before thresholding, so a
-threshold compares each term's *relative* contribution, whatever the units.
+Columns of Θ (N, K) and y (N,) are scaled to unit norm before selection, so a threshold
+or an L1 weight compares each term's *relative* contribution, whatever the units.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+SELECTORS = ("stlsq", "l1")
+
+
+def _normalized(theta: np.ndarray, y: np.ndarray):
+    norms = np.linalg.norm(theta, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    scale_y = np.linalg.norm(y) or 1.0
+    return theta / norms, y / scale_y, norms, scale_y
 
 
 def _lstsq(theta: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
@@ -24,10 +36,7 @@ def stlsq(theta: np.ndarray, y: np.ndarray, threshold: float, ridge: float = 1e-
 
     ``mask`` (K,) bool restricts the candidates (the active set only shrinks).
     """
-    norms = np.linalg.norm(theta, axis=0)
-    norms = np.where(norms > 0, norms, 1.0)
-    scale_y = np.linalg.norm(y) or 1.0
-    t, z = theta / norms, y / scale_y
+    t, z, norms, scale_y = _normalized(theta, y)
     active = np.ones(theta.shape[1], bool) if mask is None else mask.copy()
     xi = np.zeros(theta.shape[1])
     for _ in range(max_iter):
@@ -41,6 +50,33 @@ def stlsq(theta: np.ndarray, y: np.ndarray, threshold: float, ridge: float = 1e-
     return xi * scale_y / norms
 
 
+def lasso(theta: np.ndarray, y: np.ndarray, weight: float, mask: np.ndarray | None = None,
+          max_iter: int = 2000, tol: float = 1e-10) -> np.ndarray:
+    """Proximal-gradient (FISTA) minimizer of ½‖z - T ξ‖² + weight ‖ξ‖₁ on unit-normalized
+    columns: ξ (K,) in physical units, exact zeros where the L1 prox pruned a term.
+
+    ``mask`` (K,) bool restricts the candidates.
+    """
+    t, z, norms, scale_y = _normalized(theta, y)
+    active = np.ones(theta.shape[1], bool) if mask is None else mask.copy()
+    t = t[:, active]
+    step = 1.0 / max(np.linalg.norm(t, 2) ** 2, 1e-12)
+    xi = np.zeros(t.shape[1])
+    momentum, previous = xi.copy(), 1.0
+    for _ in range(max_iter):
+        g = momentum - step * (t.T @ (t @ momentum - z))
+        new = np.sign(g) * np.maximum(np.abs(g) - step * weight, 0.0)
+        current = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * previous**2))
+        momentum = new + ((previous - 1.0) / current) * (new - xi)
+        done = np.max(np.abs(new - xi)) < tol
+        xi, previous = new, current
+        if done:
+            break
+    out = np.zeros(theta.shape[1])
+    out[active] = xi
+    return out * scale_y / norms
+
+
 def refit(theta: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Ordinary least squares on the kept columns: ξ (K,), zeros elsewhere."""
     xi = np.zeros(theta.shape[1])
@@ -49,25 +85,49 @@ def refit(theta: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return xi
 
 
-def choose_threshold(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-3,
-                     thresholds: np.ndarray | None = None, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """The threshold minimizing validation error / var(y) + penalty × (number of terms).
+def _sweep(fitter: Callable, levels: np.ndarray, theta, y, rng, penalty, mask) -> tuple[float, np.ndarray]:
+    """The sparsity level minimizing validation error / var(y) + penalty × (number of terms).
 
-    Fits STLSQ on 80% of the rows, scores on the other 20%; returns (threshold, mask).
+    Fits on 80% of the rows, refits the kept terms without regularization, scores on the
+    other 20%; returns (level, mask (K,) bool).
     """
-    if thresholds is None:
-        thresholds = np.concatenate([[0.0], np.logspace(-4, 0, 41)])
     n = len(y)
     order = rng.permutation(n)
     train, valid = order[: int(0.8 * n)], order[int(0.8 * n):]
     var = np.var(y[valid]) or 1.0
     best = (np.inf, 0.0, None)
-    for tau in thresholds:
-        xi = stlsq(theta[train], y[train], tau, mask=mask)
-        keep = xi != 0
+    for level in levels:
+        keep = fitter(theta[train], y[train], level, mask=mask) != 0
         xi = refit(theta[train], y[train], keep)
         err = np.mean((theta[valid] @ xi - y[valid]) ** 2) / var
         score = err + penalty * keep.sum()
         if score < best[0]:
-            best = (score, float(tau), keep)
+            best = (score, float(level), keep)
     return best[1], best[2]
+
+
+def choose_threshold(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-3,
+                     thresholds: np.ndarray | None = None, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """STLSQ threshold minimizing validation error / var(y) + penalty × (number of terms);
+    returns (threshold, mask (K,) bool)."""
+    if thresholds is None:
+        thresholds = np.concatenate([[0.0], np.logspace(-4, 0, 41)])
+    return _sweep(stlsq, thresholds, theta, y, rng, penalty, mask)
+
+
+def choose_l1(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-3,
+              weights: np.ndarray | None = None, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """L1 weight chosen like :func:`choose_threshold`; returns (weight, mask (K,) bool)."""
+    if weights is None:
+        weights = np.concatenate([[0.0], np.logspace(-6, 0, 31)])
+    return _sweep(lasso, weights, theta, y, rng, penalty, mask)
+
+
+def select_terms(selector: str, theta: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                 penalty: float = 1e-3, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Dispatch to :func:`choose_threshold` (``"stlsq"``) or :func:`choose_l1` (``"l1"``)."""
+    if selector == "stlsq":
+        return choose_threshold(theta, y, rng, penalty, mask=mask)
+    if selector == "l1":
+        return choose_l1(theta, y, rng, penalty, mask=mask)
+    raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")

@@ -6,6 +6,8 @@ functions and source terms are exported so a problem definition can use them dir
 
 - :func:`burgers`: viscous Burgers, u0 = -sin(pi x), exact via Hopf–Cole.
 - :func:`allen_cahn`, :func:`kdv`: periodic Fourier pseudo-spectral + ETDRK4.
+- :func:`kuramoto_sivashinsky`: periodic, ETDRK4 (Kassam–Trefethen initial state).
+- :func:`kdv_two_soliton`: exact two-soliton KdV (Hirota).
 - :func:`heat_mixed`: heat equation with Dirichlet/Neumann ends, exact sine series.
 - :func:`laplace_square`, :func:`poisson_lshape`: closed-form elliptic solutions.
 """
@@ -16,6 +18,8 @@ from .analytic import (
     heat_mixed_coefficients,
     heat_mixed_exact,
     heat_mixed_initial,
+    kdv_two_soliton,
+    kdv_two_soliton_exact,
     laplace_square,
     laplace_square_exact,
     lshape_contains,
@@ -31,6 +35,7 @@ from .spectral import (
     derivative_symbol,
     etdrk4_periodic,
     kdv,
+    kuramoto_sivashinsky,
     spectral_derivative,
     wavenumbers,
 )
@@ -42,6 +47,9 @@ __all__ = [
     "allen_cahn",
     "allen_cahn_initial_hat",
     "kdv",
+    "kdv_two_soliton",
+    "kdv_two_soliton_exact",
+    "kuramoto_sivashinsky",
     "etdrk4_periodic",
     "spectral_derivative",
     "derivative_symbol",

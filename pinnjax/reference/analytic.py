@@ -167,3 +167,31 @@ def poisson_lshape(n: int = 101) -> ReferenceSolution:
     u = np.where(inside, poisson_exact(xx, yy), np.nan)
     f = np.where(inside, poisson_source(xx, yy), np.nan)
     return ReferenceSolution({"x": x, "y": y}, {"u": u, "f": f}, name="poisson_lshape")
+
+
+KDV_SOLITONS = ((1.5, -7.0), (1.0, -3.0))  # (wavenumber k_i, initial position x_i)
+
+
+def kdv_two_soliton_exact(x, t, solitons=KDV_SOLITONS) -> np.ndarray:
+    """Two-soliton solution of u_t + 6 u u_x + u_xxx = 0 (Hirota): u = 2 (ln F)_xx with
+    F = 1 + e1 + e2 + A e1 e2, e_i = exp(k_i (x - x_i) - k_i³ t), A = ((k1-k2)/(k1+k2))².
+
+    Each soliton alone is (k_i²/2) sech²(k_i (x - x_i - k_i² t)/2); the fast one
+    overtakes the slow one. Shapes of x and t broadcast.
+    """
+    (k1, x1), (k2, x2) = solitons
+    x, t = np.asarray(x, np.float64), np.asarray(t, np.float64)
+    e1 = np.exp(k1 * (x - x1) - k1**3 * t)
+    e2 = np.exp(k2 * (x - x2) - k2**3 * t)
+    a = ((k1 - k2) / (k1 + k2)) ** 2
+    f = 1.0 + e1 + e2 + a * e1 * e2
+    fx = k1 * e1 + k2 * e2 + a * (k1 + k2) * e1 * e2
+    fxx = k1**2 * e1 + k2**2 * e2 + a * (k1 + k2) ** 2 * e1 * e2
+    return 2.0 * (fxx / f - (fx / f) ** 2)
+
+
+def kdv_two_soliton(nx: int = 256, nt: int = 101, x_range=(-10.0, 10.0), t_end: float = 5.0) -> ReferenceSolution:
+    """:func:`kdv_two_soliton_exact` on ``linspace(*x_range, nx)`` × ``linspace(0, t_end, nt)``."""
+    x, t = np.linspace(*x_range, nx), np.linspace(0.0, t_end, nt)
+    xx, tt = np.meshgrid(x, t, indexing="ij")
+    return ReferenceSolution({"x": x, "t": t}, {"u": kdv_two_soliton_exact(xx, tt)}, name="kdv_two_soliton")

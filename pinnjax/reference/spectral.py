@@ -245,3 +245,34 @@ def kdv(
     u = _subsample(u, n_internal, nx)
     return ReferenceSolution({"x": np.linspace(-1.0, 1.0, nx, endpoint=False), "t": t},
                              {"u": u}, name="kdv")
+
+
+def kuramoto_sivashinsky(
+    nx: int = 256,
+    nt: int = 101,
+    t_end: float = 40.0,
+    length: float = 32.0 * np.pi,
+    n_internal: int = 256,
+    dt: float = 0.025,
+) -> ReferenceSolution:
+    """Kuramoto–Sivashinsky u_t + u u_x + u_xx + u_xxxx = 0, x ∈ [0, 32π) periodic,
+    u0 = cos(x/16)(1 + sin(x/16)) (Kassam & Trefethen 2005).
+
+    Grid ``x = length * arange(nx) / nx``, ``t = linspace(0, t_end, nt)``; field ``u``:
+    (nx, nt). ETDRK4 on ``n_internal`` modes, 2/3-rule dealiased, step ``dt``;
+    L = k² - k⁴, N(u) = -(u²/2)_x. Up to t ≈ 40 the cellular pattern grows smoothly;
+    chaos sets in later.
+    """
+    x_int = length * np.arange(n_internal) / n_internal
+    t = np.linspace(0.0, t_end, nt)
+    d1 = derivative_symbol(wavenumbers(n_internal, length), 1, n_internal)
+
+    def nonlinear(v, k):
+        u = np.fft.irfft(v, n=n_internal)
+        return -0.5 * d1 * np.fft.rfft(u * u)
+
+    u0 = np.cos(x_int / 16.0) * (1.0 + np.sin(x_int / 16.0))
+    u = etdrk4_periodic(u0, length, lambda k: k**2 - k**4, nonlinear, dt, t, dealias=True)
+    u = _subsample(u, n_internal, nx)
+    return ReferenceSolution({"x": length * np.arange(nx) / nx, "t": t}, {"u": u},
+                             name="kuramoto_sivashinsky")

@@ -1,0 +1,123 @@
+"""A scikit-learn / PySINDy-shaped front to :func:`discover`: configure, ``fit``, read.
+
+>>> model = PDEDiscovery(library=polynomial_library(["u"], ["x"], degree=2, order=3))
+>>> model.fit(measurements(points, values, ("x", "t")))          # doctest: +SKIP
+>>> model.print()                                                 # doctest: +SKIP
+u_t = -0.99983 u*u_x + 0.0031828 u_xx
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import jax
+import numpy as np
+
+from ..nn import MLP
+from ..phases import LBFGS, Adam
+from .data import Measurements, measurements
+from .discover import DiscoveryResult, discover, domain_from_data
+from .library import Library, polynomial_library
+from .sparse import SELECTORS
+
+
+def default_network(n_in: int, n_out: int, seed: int):
+    """MLP with 4 hidden layers of 32 tanh units (enough for the Burgers/KdV/KS benchmarks)."""
+    return MLP(n_in, n_out, 32, 4, key=jax.random.PRNGKey(seed))
+
+
+class PDEDiscovery:
+    """Discover a PDE ``lhs = Θ(u) ξ`` from measurements of one field.
+
+    ``library``: candidate terms (default: polynomial degree 2 × derivatives to order 3
+    in the spatial coordinates). ``selector``: "stlsq" or "l1". ``alternate``: retrain the
+    network with the selected terms and re-select (the set only shrinks) instead of a
+    single least-squares fit on the data-only network. ``network``: a function
+    ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
+    ``seeds``: run once per seed (network init + sampling); the equation is the first
+    seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
+    After :meth:`fit`: ``equation_``, ``coef_`` (K,), ``mask_`` (K,), ``frequencies_``
+    ({term: fraction}), ``results_`` (one :class:`DiscoveryResult` per seed).
+    """
+
+    def __init__(self, library: Library | None = None, *, lhs: str | None = None, selector: str = "stlsq",
+                 alternate: bool = True, penalty: float = 1e-3, network: Callable | None = None,
+                 fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
+                 physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
+                 data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
+                 max_rounds: int = 3, n_bootstrap: int = 100, domain=None):
+        if selector not in SELECTORS:
+            raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
+        if penalty < 0:
+            raise ValueError(f"penalty must be >= 0, got {penalty}")
+        if not seeds:
+            raise ValueError("seeds must name at least one seed, e.g. seeds=(0,)")
+        self.library, self.lhs, self.selector, self.alternate = library, lhs, selector, alternate
+        self.penalty, self.network = penalty, network or default_network
+        self.fit_phases, self.physics_phases = list(fit_phases), list(physics_phases)
+        self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
+        self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
+        self.results_: list[DiscoveryResult] = []
+
+    def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"), field: str = "u") -> "PDEDiscovery":
+        """Fit to :class:`Measurements`, or to ``points`` (N, d) and ``values`` (N,)."""
+        if not isinstance(data, Measurements):
+            if values is None:
+                raise TypeError("fit(points, values): give the values (N,) with the points (N, d), "
+                                "or a Measurements object")
+            data = measurements(data, values, coordinates, field)
+        domain = self.domain or domain_from_data(data)
+        spatial = [c for c in data.coordinates if c != data.coordinates[-1]] or list(data.coordinates)
+        library = self.library or polynomial_library([data.field], spatial, degree=2, order=3)
+        self.results_ = [
+            discover(domain, data, self.network(len(data.coordinates), data.n_trajectories, seed), library,
+                     lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
+                     physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
+                     data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
+                     n_bootstrap=self.n_bootstrap)
+            for seed in self.seeds
+        ]
+        return self
+
+    def _check_fitted(self):
+        if not self.results_:
+            raise RuntimeError("this PDEDiscovery is not fitted yet; call fit(data) first")
+
+    @property
+    def equation_(self):
+        self._check_fitted()
+        return self.results_[0].equation
+
+    @property
+    def coef_(self) -> np.ndarray:
+        return self.equation_.coefficients
+
+    @property
+    def mask_(self) -> np.ndarray:
+        return self.equation_.mask
+
+    @property
+    def frequencies_(self) -> dict[str, float]:
+        """How often each term was selected, over seeds (× bootstrap resamples when on)."""
+        self._check_fitted()
+        terms = self.equation_.terms
+        per_seed = [[r.frequencies.get(t, float(r.equation.mask[k])) for k, t in enumerate(terms)]
+                    for r in self.results_]
+        return dict(zip(terms, np.mean(per_seed, axis=0).tolist()))
+
+    def equations(self) -> list[str]:
+        """The discovered equation(s) as text, one per seed."""
+        self._check_fitted()
+        return [str(r.equation) for r in self.results_]
+
+    def coefficients(self) -> dict[str, float]:
+        """{term: coefficient} of the kept terms (first seed)."""
+        return self.equation_.active()
+
+    def print(self) -> None:
+        """Print the equation, and the selection frequency of every term ever selected."""
+        self._check_fitted()
+        print(self.equations()[0])
+        freq = {t: f for t, f in self.frequencies_.items() if f > 0}
+        if freq:
+            print("selected in: " + ", ".join(f"{t} {f:.0%}" for t, f in freq.items()))
