@@ -59,7 +59,7 @@ class PDEDiscovery:
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
         self.results_: list[DiscoveryResult] = []
 
-    def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"), field: str = "u") -> "PDEDiscovery":
+    def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"), field: str = "u") -> PDEDiscovery:
         """Fit to :class:`Measurements`, or to ``points`` (N, d) and ``values`` (N,)."""
         if not isinstance(data, Measurements):
             if values is None:

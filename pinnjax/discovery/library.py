@@ -35,10 +35,10 @@ class Library:
             raise ValueError(f"a library needs at least one non-empty term, got {self.terms!r}")
         object.__setattr__(self, "terms", terms)
 
-    def __add__(self, other: "Library") -> "Library":
+    def __add__(self, other: Library) -> Library:
         return Library(self.terms + other.terms)
 
-    def __mul__(self, other: "Library") -> "Library":
+    def __mul__(self, other: Library) -> Library:
         return Library(tuple(_product(a, b) for b in other.terms for a in self.terms))
 
     def __len__(self) -> int:

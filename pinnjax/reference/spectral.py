@@ -13,7 +13,7 @@ Fourier coefficients are those of ``numpy.fft.rfft`` of n point values on
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
