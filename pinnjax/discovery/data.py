@@ -77,11 +77,12 @@ def measurements(points, values, coordinates: Sequence[str], field: str = "u", t
         raw = np.asarray(trajectory).reshape(-1)
         if len(raw) != len(vals):
             raise DataError(f"{where}: {len(raw)} trajectory ids for {len(vals)} rows")
-        _, ids = np.unique(raw, return_inverse=True)  # any labels -> 0..T-1 in sorted order
+        _, ids = np.unique(raw.astype(str) if raw.dtype == object else raw, return_inverse=True)  # any labels -> 0..T-1 in sorted order
     return Measurements(coordinates, field, pts, vals, ids.astype(int))
 
 
-def _read_columns(path: Path) -> dict[str, np.ndarray]:
+def _read_columns(path: Path, labels: str) -> dict[str, np.ndarray]:
+    """Columns of a .npz/.csv file; the column ``labels`` may hold text (trajectory names)."""
     if not path.exists():
         raise DataError(f"data file {str(path)!r} does not exist")
     if path.suffix == ".npz":
@@ -94,11 +95,14 @@ def _read_columns(path: Path) -> dict[str, np.ndarray]:
             raise DataError(f"{path}: empty file; the first row must name the columns (e.g. x,t,u)")
         header = [h.strip() for h in rows[0]]
         body = [r for r in rows[1:] if any(c.strip() for c in r)]
-        out = {h: np.empty(len(body)) for h in header}
+        out = {h: np.empty(len(body), object if h == labels else float) for h in header}
         for i, r in enumerate(body):
             if len(r) != len(header):
                 raise DataError(f"{path}: line {i + 2} has {len(r)} values for {len(header)} columns {header}")
             for h, cell in zip(header, r):
+                if h == labels:
+                    out[h][i] = cell.strip()
+                    continue
                 try:
                     out[h][i] = float(cell)
                 except ValueError:
@@ -119,7 +123,7 @@ def load_measurements(paths, coordinates: Sequence[str], field: str = "u",
         raise DataError("no data files given")
     pts, vals, ids, offset = [], [], [], 0
     for path in paths:
-        cols = _read_columns(path)
+        cols = _read_columns(path, trajectory_column)
         missing = [c for c in (*coordinates, field) if c not in cols]
         if missing:
             raise DataError(f"{path}: missing column(s) {missing}; it has {sorted(cols)}. Name one column "

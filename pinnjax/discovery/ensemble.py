@@ -23,7 +23,7 @@ def stlsq_masks(theta: jax.Array, y: jax.Array, threshold: float, mask: jax.Arra
     """STLSQ on unit-normalized columns of Θ (N, K), y (N,), candidates ``mask`` (K,);
     returns the kept terms (K,) bool. Traceable; vmap it over resamples."""
     norms = jnp.linalg.norm(theta, axis=0)
-    t = theta / jnp.where(norms > 0, norms, 1.0)
+    t = theta / jnp.where(norms > 0, norms, 1.0)[None, :]
     z = y / jnp.maximum(jnp.linalg.norm(y), 1e-300)
     gram, rhs = t.T @ t, t.T @ z
 
