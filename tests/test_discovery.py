@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from pinnjax.discovery import Equation, Library, choose_threshold, polynomial_library, refit, stlsq
+from pinnjax.discovery import (
+    Equation,
+    Library,
+    choose_threshold,
+    polynomial_library,
+    refit,
+    stlsq,
+)
 
 
 def test_polynomial_library_and_combinations():
@@ -26,7 +33,7 @@ def test_stlsq_recovers_a_sparse_law_with_its_coefficients():
     xi = stlsq(theta, y, threshold=0.05)
     assert np.flatnonzero(xi).tolist() == [1, 4]
     np.testing.assert_allclose(xi[[1, 4]], [2, -0.003], rtol=1e-5)
-    tau, mask = choose_threshold(theta, y, rng)
+    _, mask = choose_threshold(theta, y, rng)
     assert np.flatnonzero(mask).tolist() == [1, 4]
     np.testing.assert_allclose(refit(theta, y, mask)[[1, 4]], [2, -0.003], rtol=1e-5)
     # a given mask is respected: the set only shrinks
