@@ -1,4 +1,4 @@
-"""The ``pinnjax`` command: run, resume, predict, validate, list.
+"""The ``pinnjax`` command: run, resume, predict, validate, list, discover.
 
 Exit codes: 0 success, 2 bad input (one short paragraph, no traceback), 1 failed run.
 """
@@ -41,15 +41,39 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("overrides", nargs="*")
     sub.add_parser("list", help="available geometries, terms, losses, networks, optimizers, samplers",
                    description="List every component a config can name, with its parameters.")
+    disc = sub.add_parser("discover", help="discover a PDE from data, write a run directory",
+                          description="Fit CONFIG's data, select a PDE from its candidate library, and write "
+                                      "runs/<name>-<timestamp>/ (config.yaml, equation.txt, summary.json).")
+    disc.add_argument("config", help="YAML discovery file (kind: discovery)")
+    disc.add_argument("overrides", nargs="*", help="dotted overrides, e.g. fit.0.steps=500 data.noise=0.01")
+    disc.add_argument("--out", help="run directory (default: <output.dir>/<name>-<timestamp>)")
+    disc.add_argument("--quiet", action="store_true", help="no progress output")
     return p
 
 
-def _load(config_path: str, overrides):
-    from .config import load_experiment
+def _load_any(config_path: str, overrides, discovery: bool | None = None):
+    """The experiment of a config: a forward/inverse one, or a discovery one; ``discovery``
+    True/False refuses the other kind, None accepts both."""
+    from .config import build_experiment, load_config
+    from .config.discovery import build_discovery
+    from .config.registry import is_discovery
 
     if not Path(config_path).is_file():
         raise BadInput(f"config file {config_path!r} does not exist; give the path of a YAML experiment file")
-    return load_experiment(config_path, overrides)
+    config = load_config(config_path, overrides)
+    found = is_discovery(config)
+    if discovery is False and found:
+        raise BadInput(f"{config_path!r} is a discovery config (it has kind: discovery, library: or data:); "
+                       f"run it with 'pinnjax discover {config_path}'")
+    if discovery is True and not found:
+        raise BadInput(f"{config_path!r} is not a discovery config (no kind: discovery, library: or data: key); run a "
+                       f"forward or inverse problem with 'pinnjax run {config_path}'")
+    build = build_discovery if found else build_experiment
+    return build(config, base_dir=Path(config_path).resolve().parent)
+
+
+def _load(config_path: str, overrides):
+    return _load_any(config_path, overrides, discovery=False)
 
 
 def _total_steps(exp) -> int:
@@ -74,10 +98,16 @@ def cmd_resume(args) -> int:
     from .progress import Progress
     from .runs import latest_state, run_experiment
 
+    from .config.registry import is_discovery
+
     run_dir = Path(args.run_dir)
     if not (run_dir / "config.yaml").is_file():
         raise BadInput(f"{str(run_dir)!r} is not a run directory (no config.yaml); give a directory made by 'pinnjax run'")
-    exp = build_experiment(load_config(run_dir / "config.yaml"), base_dir=run_dir)
+    config = load_config(run_dir / "config.yaml")
+    if is_discovery(config):
+        raise BadInput(f"{str(run_dir)!r} is a discovery run, which keeps no checkpoints; start it again with "
+                       f"'pinnjax discover {run_dir / 'config.yaml'}'")
+    exp = build_experiment(config, base_dir=run_dir)
     state = latest_state(run_dir, exp)
     if state is None:
         raise BadInput(f"run directory {str(run_dir)!r} has no checkpoint yet; start it again with 'pinnjax run'")
@@ -135,7 +165,12 @@ def cmd_predict(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    exp = _load(args.config, args.overrides)
+    exp = _load_any(args.config, args.overrides)
+    if not hasattr(exp, "problem"):
+        steps = sum(p.steps for p in exp.options["fit_phases"] + exp.options["physics_phases"])
+        print(f"pinnjax: {args.config} is a valid discovery config: {_describe_discovery(exp)}; "
+              f"{steps} optimizer steps per seed, seeds {list(exp.seeds)}", file=sys.stderr)
+        return EXIT_OK
     print(f"pinnjax: {args.config} is valid: {len(exp.problem.terms)} terms "
           f"({', '.join(t.name for t in exp.problem.terms)}), {len(exp.phases)} phases, "
           f"{_total_steps(exp)} steps", file=sys.stderr)
@@ -149,16 +184,43 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "resume": cmd_resume, "predict": cmd_predict, "validate": cmd_validate, "list": cmd_list}
+def _describe_discovery(exp) -> str:
+    return (f"{len(exp.data)} points of {exp.data.field} ({exp.data.n_trajectories} trajector"
+            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} = one of {len(exp.library)} terms")
+
+
+def cmd_discover(args) -> int:
+    from .config.discovery import run_discovery
+    from .runs import new_run_dir
+
+    exp = _load_any(args.config, args.overrides, discovery=True)
+    run_dir = Path(args.out) if args.out else new_run_dir(exp.output["dir"], exp.name)
+    print(f"pinnjax: discover {exp.name!r} -> {run_dir}: {_describe_discovery(exp)}", file=sys.stderr)
+
+    def say(message: str) -> None:
+        print(f"pinnjax: {message}", file=sys.stderr, flush=True)
+
+    summary = run_discovery(exp, run_dir, None if args.quiet else say)
+    print("\n".join(summary["equations"]))
+    if summary["status"] != "ok":
+        print(f"pinnjax: discovery failed: {'; '.join(summary['failures'])}. Outputs in {run_dir}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"pinnjax: done in {summary['wall_time']:.1f} s; outputs in {run_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "resume": cmd_resume, "predict": cmd_predict, "validate": cmd_validate, "list": cmd_list,
+            "discover": cmd_discover}
 
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     from .config import ConfigError
+    from .discovery import DataError
 
     try:
         return COMMANDS[args.command](args)
-    except (BadInput, ConfigError) as err:
+    except (BadInput, ConfigError, DataError) as err:
         print(f"pinnjax: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

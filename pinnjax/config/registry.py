@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .. import geometry as geo
+from ..discovery.sparse import SELECTORS
 from ..losses import LOSSES
 from ..nn import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..phases import LBFGS, Adam
@@ -130,6 +131,11 @@ REFERENCES = {
                         "ETDRK4 spectral, u0 = x^2 cos(pi x)"),
     "kdv": Entry({"eta": ("float", spectral.KDV_ETA), "mu": ("float", spectral.KDV_MU)},
                  lambda eta, mu: spectral.kdv(eta=eta, mu=mu), "ETDRK4 spectral, u0 = cos(pi x)"),
+    "kdv_two_soliton": Entry({"nx": ("posint", 256), "nt": ("posint", 101), "t_end": ("float", 5.0)},
+                             analytic.kdv_two_soliton, "exact (Hirota), u_t + 6 u u_x + u_xxx = 0, x in [-10, 10]"),
+    "kuramoto_sivashinsky": Entry({"nx": ("posint", 256), "nt": ("posint", 101), "t_end": ("float", 40.0)},
+                                  spectral.kuramoto_sivashinsky,
+                                  "ETDRK4, u_t + u u_x + u_xx + u_xxxx = 0, x in [0, 32 pi) periodic"),
     "file": Entry({"file": ("str", REQUIRED), "field": ("str", "u")}, None,
                   ".npz: one 1-D array per coordinate, the field on their grid (ij)"),
 }
@@ -145,12 +151,39 @@ TOP = {
 OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": ("posint", 1000)}
 COEFFICIENT = {"init": ("float", 1.0), "log": ("bool", False), "bounds": ("floats", None)}
 
+# Discovery configs (`pinnjax discover`): recognised by `kind: discovery` or a top-level
+# `library` or `data` key; domain, network, phases and references are the entries above.
+DISCOVERY_TOP = {
+    "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
+    "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
+    "penalty": ("float", 1e-3), "max_rounds": ("posint", 3), "network": ("mapping", REQUIRED),
+    "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
+    "n_collocation": ("posint", 4000), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),
+    "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", 100), "domain": ("mapping", None), "output": ("mapping", {}),
+}
+DISCOVERY_DATA = {
+    "reference": ("mapping", None), "files": ("files", None), "field": ("name", "u"), "coordinates": ("names", ["x", "t"]),
+    "n_points": ("posint", None), "noise": ("float", 0.0), "seed": ("nonnegint", 0),
+    "trajectory_column": ("str", "trajectory"),
+}
+LIBRARY = {"degree": ("nonnegint", 2), "order": ("nonnegint", 3), "extra": ("strs", [])}
+DISCOVERY_OUTPUT = {"dir": ("str", "runs")}
+
+
+def is_discovery(config) -> bool:
+    """A discovery config (for `pinnjax validate` and overrides) rather than a forward one."""
+    return isinstance(config, dict) and (config.get("kind") == "discovery" or "library" in config or "data" in config)
+
+
 # Where each typed component lives: path pattern -> registry ("*" = a list index).
 TYPED = {("domain", "geometry"): GEOMETRIES, ("terms", "*"): TERMS, ("terms", "*", "loss"): LOSS_ENTRIES,
-         ("network",): NETWORKS, ("training", "phases", "*"): PHASES, ("reference",): REFERENCES}
+         ("network",): NETWORKS, ("training", "phases", "*"): PHASES, ("reference",): REFERENCES,
+         ("fit", "*"): PHASES, ("physics", "*"): PHASES, ("data", "reference"): REFERENCES,
+         ("data_loss",): LOSS_ENTRIES}
 PLAIN = {(): TOP, ("domain",): DOMAIN, ("training",): TRAINING, ("output",): OUTPUT,
-         ("terms", "*", "points"): POINTS, ("coefficients", "?"): COEFFICIENT}
-FREE = {("constants",), ("coefficients",), ("transform",)}
+         ("terms", "*", "points"): POINTS, ("coefficients", "?"): COEFFICIENT,
+         ("data",): DISCOVERY_DATA, ("library",): LIBRARY}
+FREE = {("constants",), ("coefficients",), ("transform",), ("periodic",)}
 
 
 def _pattern(keys: Sequence) -> tuple:
@@ -171,11 +204,13 @@ def _pattern(keys: Sequence) -> tuple:
 def table_at(keys: Sequence, node) -> dict | None:
     """The keys allowed in the mapping ``node`` at ``keys`` (None: any name, or unknown)."""
     pattern = _pattern(keys)
+    if not pattern and is_discovery(node):
+        return DISCOVERY_TOP
     if pattern in PLAIN:
         return PLAIN[pattern]
     if pattern in TYPED:
         entries = TYPED[pattern]
-        if pattern == ("reference",) and isinstance(node, dict) and "file" in node and "type" not in node:
+        if pattern[-1] == "reference" and isinstance(node, dict) and "file" in node and "type" not in node:
             return {**entries["file"].table, "type": ("str", None)}
         kind = node.get("type") if isinstance(node, dict) else None
         if kind not in entries:
@@ -212,5 +247,9 @@ def describe_components() -> str:
         "training: " + _params(TRAINING),
         "coefficients (name: number, or): " + _params(COEFFICIENT),
         "output: " + _params(OUTPUT),
+        "discovery configs (pinnjax discover; kind: discovery): " + _params(DISCOVERY_TOP),
+        "  data: " + _params(DISCOVERY_DATA) + "   (reference: {type, ...} or files: [a.npz, b.csv])",
+        "  library: " + _params(LIBRARY) + "   (extra: text terms, e.g. sin(x))",
+        "  fit, physics: lists of optimizers; periodic: {coordinate: period}; output: " + _params(DISCOVERY_OUTPUT),
     ]
     return "\n".join(lines)

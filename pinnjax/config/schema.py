@@ -3,7 +3,8 @@
 A table maps each key to ``(kind, default)``; ``REQUIRED`` marks keys without a default.
 Kinds: "float", "int", "posint", "nonnegint", "bool", "str", "name" (an identifier),
 "expr" (text or number), "floats" (list of numbers), "strs" (list of names), "mapping",
-"list", "any", or a tuple of allowed strings (a choice, e.g. the samplers).
+"list", "any", "seeds" (list of ints >= 0), "files" (a path or a list of paths), or a
+tuple of allowed strings (a choice, e.g. the samplers).
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ KIND_TEXT = {
     "expr": "a number or a text expression", "floats": "a list of numbers",
     "strs": "a list of names", "names": "a non-empty list of names", "any": "any value", "mapping": "a mapping", "list": "a list",
     "points": "a number of points or {n, sampler, part, resample}", "loss": "a loss name or {type, ...}",
+    "seeds": "a non-empty list of integers >= 0, e.g. [0, 1, 2]",
+    "files": "a file path or a non-empty list of file paths (.npz or .csv)",
 }
 SHORT = {"float": "number", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]", "names": "[names]",
-         "name": "identifier", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}"}
+         "name": "identifier", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}",
+         "seeds": "[int >= 0]", "files": "path|[paths]"}
 
 
 def short_kind(kind) -> str:
@@ -62,6 +66,8 @@ CHECKS = {
     "list": lambda v: isinstance(v, list),
     "points": lambda v: True,  # checked where it is built: a number or a mapping
     "loss": lambda v: True,
+    "seeds": lambda v: isinstance(v, list) and len(v) > 0 and all(_is_int(x) and x >= 0 for x in v),
+    "files": lambda v: isinstance(v, str) or (isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v)),
 }
 
 

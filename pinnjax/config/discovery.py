@@ -1,0 +1,325 @@
+"""Discovery configs (``pinnjax discover``): YAML -> the arguments of
+:func:`pinnjax.discovery.discover`, and the run directory a discovery writes.
+
+```yaml
+kind: discovery
+name: heat
+data: {files: [heat.npz], coordinates: [x, t], field: u}   # or reference: {type: burgers}
+library: {degree: 2, order: 2}
+network: {type: mlp, width: 20, depth: 3}
+fit: [{type: adam, steps: 500, learning_rate: 3.0e-3}, {type: lbfgs, steps: 1500}]
+alternate: false
+```
+
+Domains, networks, optimizers, losses and references are the registry's entries (the
+same as for ``pinnjax run``); every problem is a :class:`ConfigError` naming the key,
+its line and the fix, raised before any training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import jax
+import numpy as np
+import yaml
+
+from ..compiled import domain_bounds
+from ..discovery import (
+    DataError,
+    Library,
+    Measurements,
+    PDEDiscovery,
+    domain_from_data,
+    load_measurements,
+    measurements,
+    polynomial_library,
+)
+from ..expressions import parse_expression
+from ..names import parse_derivative_name
+from ..nn import Embedded, PeriodicEmbedding
+from ..spacetime import SpaceTime
+from . import registry as R
+from .build import _plain, _wrap, build_domain, build_loss, build_network, build_phases
+from .errors import ConfigError, describe
+from .loader import LineDict, load_config
+from .references import _resolve, build_reference
+from .schema import check_value, join, line_of, require_list, require_mapping, take
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DiscoveryExperiment:
+    """Everything ``pinnjax discover`` needs, built from a config.
+
+    ``estimator(seeds)`` is the :class:`~pinnjax.discovery.PDEDiscovery` it runs;
+    ``make_network(n_in, n_out, seed)`` builds the (possibly periodic) network;
+    ``source`` says where the data came from; ``config`` is the resolved config.
+    """
+
+    name: str
+    data: Measurements
+    domain: object
+    library: Library
+    lhs: str
+    seeds: tuple[int, ...]
+    make_network: Callable
+    options: dict  # the keyword arguments of PDEDiscovery besides library, lhs, network, seeds, domain
+    source: dict
+    output: dict
+    config: dict
+
+    def estimator(self, seeds: Sequence[int] | None = None) -> PDEDiscovery:
+        return PDEDiscovery(self.library, lhs=self.lhs, network=self.make_network, domain=self.domain,
+                            seeds=tuple(self.seeds if seeds is None else seeds), **self.options)
+
+
+# ---------------------------------------------------------------- data
+def _data_error(path: str, line, fn):
+    """Run ``fn``; a DataError (bad measurements) becomes a ConfigError at ``path``."""
+    try:
+        return fn()
+    except DataError as err:
+        raise ConfigError(path, str(err), line) from None
+
+
+def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Measurements, dict]:
+    """(measurements, source description) from ``data:``: a reference or files,
+    subsampled to ``n_points`` and given Gaussian ``noise`` (a fraction of std(field))."""
+    node = require_mapping(node, path, "the data: {reference: {type: ...}} or {files: [...]}", line)
+    p = take(node, R.DISCOVERY_DATA, path)
+    coords, field = tuple(p["coordinates"]), p["field"]
+    bad = [c for c in coords if not c.isidentifier()]
+    if bad or len(set(coords)) != len(coords):
+        raise ConfigError(join(path, "coordinates"), f"coordinates must be distinct names like x and t, got {list(coords)}",
+                          line_of(node, "coordinates"))
+    if (p["reference"] is None) == (p["files"] is None):
+        both = "not both" if p["reference"] is not None else "none was given"
+        raise ConfigError(path, f"give exactly one source of data ({both}): reference: {{type: burgers}} (a built-in "
+                          "solution, see 'pinnjax list') or files: [a.npz, b.csv] (one column per coordinate and one "
+                          f"for the field {field!r})", line_of(node))
+    if p["reference"] is not None:
+        where, ref_line = join(path, "reference"), line_of(node, "reference")
+        points, values, _ = build_reference(require_mapping(p["reference"], where, "the reference", ref_line),
+                                            coords, (field,), base_dir, where)
+        data = _data_error(where, ref_line, lambda: measurements(points, values, coords, field, where=where))
+        source = {"reference": dict(p["reference"])}
+    else:
+        where, files_line = join(path, "files"), line_of(node, "files")
+        files = [p["files"]] if isinstance(p["files"], str) else list(p["files"])
+        resolved = [_resolve(f, base_dir, where, files_line) for f in files]
+        data = _data_error(where, files_line, lambda: load_measurements(resolved, coords, field, p["trajectory_column"]))
+        source = {"files": [str(f.resolve()) for f in resolved]}
+    rng = np.random.default_rng(p["seed"])
+    if p["n_points"] is not None:
+        if p["n_points"] > len(data):
+            raise ConfigError(join(path, "n_points"), f"asks for {p['n_points']} points, but the data have {len(data)}; "
+                              f"use at most {len(data)} (or leave n_points out to use them all)", line_of(node, "n_points"))
+        rows = np.sort(rng.choice(len(data), p["n_points"], replace=False))
+        data = measurements(data.points[rows], data.values[rows], coords, field, data.trajectory[rows])
+    if p["noise"] < 0:
+        raise ConfigError(join(path, "noise"), f"expected a fraction of std({field}) >= 0, e.g. 0.01, got "
+                          f"{describe(p['noise'])}", line_of(node, "noise"))
+    if p["noise"] > 0:
+        noisy = data.values + p["noise"] * np.std(data.values) * rng.standard_normal(len(data))
+        data = measurements(data.points, noisy, coords, field, data.trajectory)
+    return data, {**source, "noise": p["noise"], "n_points": len(data), "seed": p["seed"]}
+
+
+# ---------------------------------------------------------------- library, lhs
+def build_library(node, data: Measurements, domain, line=None, path: str = "library") -> Library:
+    """Polynomial terms of degree ``degree`` × spatial derivatives up to ``order``, plus ``extra``."""
+    node = require_mapping(node, path, "the library: {degree, order, extra}", line)
+    p = take(node, R.LIBRARY, path)
+    spatial = domain.geometry.coordinate_names if isinstance(domain, SpaceTime) else data.coordinates
+    library = polynomial_library([data.field], spatial, p["degree"], p["order"])
+    extra = p["extra"]
+    for i, text in enumerate(extra):
+        where, item_line = f"{path}.extra[{i}]", line_of(extra, i) or line_of(node, "extra")
+        _wrap(where, item_line, lambda t=text: parse_expression(t, fields=(data.field,), coordinates=data.coordinates))
+    return library + Library(tuple(extra)) if extra else library
+
+
+def _lhs(value, data: Measurements, library: Library, config) -> str:
+    lhs = value or f"{data.field}_{data.coordinates[-1]}"
+    line = line_of(config, "lhs")
+    if parse_derivative_name(lhs, (data.field,), data.coordinates) is None:
+        raise ConfigError("lhs", f"{lhs!r} is not {data.field!r} or a derivative of it; write e.g. "
+                          f"{data.field}_{data.coordinates[-1]}", line)
+    if lhs in library.terms:
+        raise ConfigError("lhs", f"{lhs!r} is also a library term, so the regression would pick lhs = {lhs}; "
+                          "remove it from library.extra or choose another lhs", line)
+    return lhs
+
+
+# ---------------------------------------------------------------- network, phases
+def _periods(node, domain, coords) -> dict[int, float]:
+    """{input axis: period in the network's scaled inputs} from ``periodic: {x: 32*pi}``."""
+    lower, upper = domain_bounds(domain)
+    out = {}
+    for name, period in node.items():
+        where, line = join("periodic", str(name)), line_of(node, name)
+        if name not in coords:
+            raise ConfigError(where, f"{describe(name)} is not a coordinate; coordinates: {', '.join(coords)}", line)
+        check_value(period, "expr", where, line)
+        with jax.enable_x64(True):
+            value = float(_wrap(where, line, lambda p=period: parse_expression(p)({})))
+        if not np.isfinite(value) or value <= 0:
+            raise ConfigError(where, f"a period must be a positive number (e.g. 32*pi), got {describe(period)}", line)
+        axis = coords.index(name)
+        out[axis] = 2.0 * value / (upper[axis] - lower[axis])  # inputs are scaled to [-1, 1]
+    return out
+
+
+def _network_maker(node, periods: dict[int, float], dtype: str) -> Callable:
+    def make(n_in: int, n_out: int, seed: int):
+        net = build_network(node, n_in + len(periods), n_out, seed, dtype)
+        return Embedded(PeriodicEmbedding(periods), net) if periods else net
+
+    return make
+
+
+def _phases(node, path: str, line) -> list:
+    """Optimizer phases of ``fit`` / ``physics`` (the same entries as training.phases)."""
+    phases = require_list(node, path, "a list of optimizers, e.g. [{type: adam, steps: 2000}]", line)
+    if not phases:
+        return []
+    holder = LineDict({"phases": phases})
+    holder.line, holder.lines = line, {"phases": line}
+    try:
+        return build_phases(holder, holder)
+    except ConfigError as err:
+        raise ConfigError(err.path.replace("training.phases", path, 1), err.detail, err.line) from None
+
+
+# ---------------------------------------------------------------- the experiment
+def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> DiscoveryExperiment:
+    """Validate a discovery config and build everything; raises ConfigError at the first problem."""
+    base_dir = Path(base_dir)
+    top = take(require_mapping(config, "", "a config"), R.DISCOVERY_TOP, "")
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", top["name"]):
+        raise ConfigError("name", f"names the run directory, so it may hold only letters, digits, '_', '-' and '.'; "
+                          f"got {describe(top['name'])}", line_of(config, "name"))
+    data, source = build_data(top["data"], base_dir, line_of(config, "data"))
+    if top["domain"] is None:
+        domain = _data_error("data", line_of(config, "data"), lambda: domain_from_data(data))
+    else:
+        domain = build_domain(require_mapping(top["domain"], "domain", "the domain", line_of(config, "domain")))
+        if tuple(domain.coordinate_names) != data.coordinates:
+            raise ConfigError("domain", f"the domain's coordinates {list(domain.coordinate_names)} differ from "
+                              f"data.coordinates {list(data.coordinates)}; they must be the same, in the same order "
+                              "(time last)", line_of(config, "domain"))
+    library = build_library(top["library"], data, domain, line_of(config, "library"))
+    if len(data) < len(library):
+        raise ConfigError("data.n_points" if "n_points" in top["data"] else "data",
+                          f"{len(data)} data points for {len(library)} library terms; the regression needs at least as "
+                          "many points as terms: add data (data.n_points) or shrink the library (library.degree, "
+                          "library.order)", line_of(config, "data"))
+    lhs = _lhs(top["lhs"], data, library, config)
+    fit = _phases(top["fit"], "fit", line_of(config, "fit"))
+    if not fit:
+        raise ConfigError("fit", "the list is empty; add e.g. {type: adam, steps: 2000}", line_of(config, "fit"))
+    physics = _phases(top["physics"], "physics", line_of(config, "physics"))
+    if top["alternate"] and not physics:
+        raise ConfigError("physics", "alternate: true retrains network and coefficients with the selected terms, so "
+                          "it needs optimizer phases, e.g. physics: [{type: adam, steps: 2000}, {type: lbfgs, steps: "
+                          "3000}]; or set alternate: false", line_of(config, "physics") or line_of(config, "alternate"))
+    if top["penalty"] < 0:
+        raise ConfigError("penalty", f"expected a number >= 0 (e.g. 1.0e-3), got {describe(top['penalty'])}",
+                          line_of(config, "penalty"))
+    periodic = require_mapping(top["periodic"], "periodic", "periodic: {coordinate: period}", line_of(config, "periodic"))
+    network_node = require_mapping(top["network"], "network", "the network", line_of(config, "network"))
+    make_network = _network_maker(network_node, _periods(periodic, domain, data.coordinates), top["dtype"])
+    make_network(len(data.coordinates), data.n_trajectories, top["seeds"][0])  # report network errors now
+    options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
+               "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
+               "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
+               "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"]}
+    output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,
+                  "output")
+    return DiscoveryExperiment(top["name"], data, domain, library, lhs, tuple(top["seeds"]), make_network, options,
+                               source, output, _resolved(config, source, base_dir))
+
+
+def _resolved(config: dict, source: dict, base_dir: Path) -> dict:
+    """A plain copy of the config with data file paths made absolute."""
+    plain = _plain(config)
+    data = plain["data"]
+    if "files" in source:
+        data["files"] = source["files"]
+    ref = data.get("reference")
+    if isinstance(ref, dict) and isinstance(ref.get("file"), str):
+        ref["file"] = source["reference"]["file"] = str((base_dir / ref["file"]).resolve())
+    return plain
+
+
+def load_discovery(path: str | os.PathLike, overrides: Sequence[str] = ()) -> DiscoveryExperiment:
+    """``build_discovery(load_config(path, overrides))`` with files relative to ``path``."""
+    return build_discovery(load_config(path, overrides), base_dir=Path(path).resolve().parent)
+
+
+# ---------------------------------------------------------------- running
+def run_discovery(exp: DiscoveryExperiment, run_dir: Path, say: Callable[[str], None] | None = None) -> dict:
+    """Discover once per seed, writing ``config.yaml``, ``equation.txt`` (one line per
+    seed) and ``summary.json`` into ``run_dir``; returns the summary."""
+    from ..runs import versions, write_atomic
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(run_dir / "config.yaml", yaml.safe_dump(exp.config, sort_keys=False))
+    t0, results = time.perf_counter(), []
+    for seed in exp.seeds:
+        start = time.perf_counter()
+        if say:
+            say(f"seed {seed}: fitting the network, selecting among {len(exp.library)} terms ...")
+        results += exp.estimator((seed,)).fit(exp.data).results_
+        if say:
+            say(f"seed {seed}: {results[-1].equation} ({time.perf_counter() - start:.1f} s)")
+    model = exp.estimator()
+    model.results_ = results
+    wall = time.perf_counter() - t0
+    write_atomic(run_dir / "equation.txt", "".join(e + "\n" for e in model.equations()))
+    summary = summarize(exp, model, wall, versions())
+    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, default=_json))
+    return summary
+
+
+def _json(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _failed(r) -> str | None:
+    """Why one seed's discovery failed (non-finite loss or coefficients), or None."""
+    bad = [p.message or p.name for p in getattr(r.result, "phases", []) if p.stop_reason == "non-finite loss"]
+    if bad:
+        return "non-finite loss in " + "; ".join(bad)
+    if not np.all(np.isfinite(r.equation.coefficients)):
+        return "non-finite coefficients"
+    return None
+
+
+def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versions: dict) -> dict:
+    eq = model.equation_
+    failures = [f"seed {s}: {why}" for s, r in zip(exp.seeds, model.results_) if (why := _failed(r))]
+    return {
+        "name": exp.name, "status": "failed" if failures else "ok", "failures": failures,
+        "equation": str(eq), "equations": model.equations(), "lhs": eq.lhs, "terms": list(eq.terms),
+        "coefficients": eq.active(), "mask": eq.mask.tolist(), "frequencies": model.frequencies_,
+        "rounds": model.results_[0].rounds,
+        "per_seed": [{"seed": s, "equation": str(r.equation), "coefficients": r.equation.active(),
+                      "frequencies": r.frequencies, "rounds": r.rounds}
+                     for s, r in zip(exp.seeds, model.results_)],
+        "selector": exp.options["selector"], "alternate": exp.options["alternate"],
+        "penalty": exp.options["penalty"], "seeds": list(exp.seeds), "dtype": exp.options["dtype"],
+        "n_points": len(exp.data), "n_trajectories": exp.data.n_trajectories, "noise": exp.source["noise"],
+        "data": exp.source, "wall_time": wall, "jax_version": versions["jax"], "device": versions["device"],
+        "versions": versions,
+    }
