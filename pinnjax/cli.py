@@ -95,10 +95,9 @@ def cmd_run(args) -> int:
 
 def cmd_resume(args) -> int:
     from .config import build_experiment, load_config
+    from .config.registry import is_discovery
     from .progress import Progress
     from .runs import latest_state, run_experiment
-
-    from .config.registry import is_discovery
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "config.yaml").is_file():
@@ -186,7 +185,7 @@ def cmd_list(args) -> int:
 
 def _describe_discovery(exp) -> str:
     return (f"{len(exp.data)} points of {exp.data.field} ({exp.data.n_trajectories} trajector"
-            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} = one of {len(exp.library)} terms")
+            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} from a library of {len(exp.library)} terms")
 
 
 def cmd_discover(args) -> int:

@@ -228,7 +228,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     if top["alternate"] and not physics:
         raise ConfigError("physics", "alternate: true retrains network and coefficients with the selected terms, so "
                           "it needs optimizer phases, e.g. physics: [{type: adam, steps: 2000}, {type: lbfgs, steps: "
-                          "3000}]; or set alternate: false", line_of(config, "physics") or line_of(config, "alternate"))
+                          "3000}]; or set alternate: false", line_of(config, "physics" if "physics" in config else "alternate"))
     if top["penalty"] < 0:
         raise ConfigError("penalty", f"expected a number >= 0 (e.g. 1.0e-3), got {describe(top['penalty'])}",
                           line_of(config, "penalty"))
