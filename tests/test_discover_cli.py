@@ -18,8 +18,7 @@ import yaml
 
 from pinnjax.cli import main
 from pinnjax.compiled import domain_bounds
-from pinnjax.config import ConfigError, load_config
-from pinnjax.config.discovery import build_discovery, load_discovery
+from pinnjax.config import ConfigError, build_discovery, load_config, load_discovery
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "discovery"
 
@@ -269,3 +268,26 @@ def test_list_names_the_discovery_references(capsys):
     out = capsys.readouterr().out
     for word in ("kdv_two_soliton", "kuramoto_sivashinsky", "discovery configs", "n_bootstrap", "trajectory_column"):
         assert word in out, word
+
+
+def test_a_failed_discovery_exits_1_and_still_writes_its_summary(heat_dir, capsys, monkeypatch):
+    # No training: the estimator's fit is replaced by one whose L-BFGS hit a NaN loss.
+    from types import SimpleNamespace
+
+    from pinnjax.discovery import DiscoveryResult, Equation, PDEDiscovery
+
+    def fake_fit(self, data):
+        phase = SimpleNamespace(name="lbfgs", stop_reason="non-finite loss", message="loss 'data' is nan at step 7")
+        terms = self.library.terms
+        eq = Equation("u_t", terms, np.array([np.nan if t == "u_xx" else 0.0 for t in terms]))
+        self.results_ = [DiscoveryResult(eq, {}, [], SimpleNamespace(phases=[phase])) for _ in self.seeds]
+        return self
+
+    monkeypatch.setattr(PDEDiscovery, "fit", fake_fit)
+    out = heat_dir / "failed"
+    assert run(heat_dir / "heat.yaml", out, "seeds=[0, 1]") == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["seeds"] == [0, 1]
+    assert summary["failures"] == [f"seed {s}: non-finite loss in loss 'data' is nan at step 7" for s in (0, 1)]
+    assert (out / "equation.txt").read_text().count("\n") == 2  # one line per seed
+    assert "discovery failed: seed 0: non-finite loss" in capsys.readouterr().err
