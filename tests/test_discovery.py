@@ -238,6 +238,6 @@ def test_l1_with_alternating_retraining_pins_the_diffusivity():
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 3e-4
     stages = [r["stage"] for r in model.results_[0].rounds]
-    assert stages == ["fit", "physics"]
+    assert stages == ["select", "physics"]
     with pytest.raises(RuntimeError, match="not fitted yet"):
         PDEDiscovery().equations()

@@ -5,6 +5,8 @@
    from the network's derivatives, stacked over trajectories; choose the active set
    with the ``selector`` ("stlsq" or "l1") and an automatic sparsity level
    (validation error + sparsity penalty).
+   With ``smooth_first``, the network is first retrained on data + the residual of the
+   whole library, which damps noise before the selection reads its derivatives.
 3. ``alternate=False``: refit the kept terms by least squares and stop. ``alternate=True``
    (alternating direction): retrain network and coefficients jointly on data + the
    residual ``lhs - Θ_active ξ`` (an unregularized fit of the kept terms, coefficients in
@@ -65,12 +67,15 @@ class Equation:
 @dataclasses.dataclass
 class DiscoveryResult:
     """The equation, how often each term was selected under bootstrap resampling
-    (``frequencies``: {term: fraction}), the selection rounds, and the final training result."""
+    (``frequencies``: {term: fraction}), the selection rounds, the final training result,
+    and the library values the first selection read (``selection_data``: Θ (N, K), lhs (N,)),
+    to try other selectors or thresholds on without retraining."""
 
     equation: Equation
     frequencies: dict[str, float]
     rounds: list
     result: object
+    selection_data: tuple = ()
 
 
 def domain_from_data(data: Measurements, time: str = "t"):
@@ -161,11 +166,14 @@ def _frequencies(selector, theta, y, level, n_bootstrap, seed):
 def discover(domain, data: Measurements, network, library: Library, *, lhs: str | None = None,
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
              n_collocation: int = 4000, penalty: float = 1e-3, data_loss: str = "mse",
-             dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100) -> DiscoveryResult:
+             dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
+             smooth_first: bool = False) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
-    for the steps; ``physics_phases`` are used only with ``alternate=True``.
+    for the steps. ``smooth_first``: before the first selection, train data + the
+    residual of the *whole* library (every coefficient trained), so noise is smoothed by
+    some PDE in the library's span; the selection then reads that network.
     """
     field, coords = data.field, tuple(domain.coordinate_names)
     if tuple(data.coordinates) != coords:
@@ -185,29 +193,38 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     fit = solve(Problem(domain, tuple(outputs), data_terms), network, fit_phases, dtype=dtype, seed=seed)
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
-    level, mask = select_terms(selector, theta, y, rng, penalty)
-    frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
-    rounds = [{"stage": "fit", "level": level, "terms": [t for t, m in zip(library.terms, mask) if m]}]
-    result, xi = fit, refit(theta, y, mask)
-    network, converged = fit.network, True
-    for _ in range(max_rounds if alternate else 0):
+    rounds, result, network = [], fit, fit.network
+
+    def physics_round(mask, theta, y, network):
+        """Retrain network + coefficients of the terms in ``mask`` on data + residual."""
         xi = refit(theta, y, mask)
         active = [k for k in range(len(library)) if mask[k]]
         # Each coefficient is trained as a multiple of its least-squares estimate, so all
         # are O(1) for the optimizer whatever their physical scale (1 vs 0.003).
         scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
-        coefficients = {f"c{k}": Coefficient(1.0) for k in active}
         terms = list(data_terms)
         for j, out in enumerate(outputs):
             pts, _ = data.of_trajectory(j)
             terms.append(PDE(lib.residual(active, scale, out), Given(np.concatenate([pts, colloc])),
                              name="pde" if len(outputs) == 1 else f"pde{j}"))
-        physics = Problem(domain, tuple(outputs), terms, coefficients=coefficients)
+        physics = Problem(domain, tuple(outputs), terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
         result = solve(physics, network, physics_phases, dtype=dtype, seed=seed)
-        network = result.network
         trained = result.coefficients
         xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
-        theta, y = _stacked_matrix(lib, result, colloc, outputs)
+        return result, xi, *_stacked_matrix(lib, result, colloc, outputs)
+
+    if smooth_first:
+        result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network)
+        network = result.network
+        rounds.append({"stage": "smooth", "level": None, "terms": list(library.terms)})
+    selection_data = (theta, y)
+    level, mask = select_terms(selector, theta, y, rng, penalty)
+    frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
+    rounds.append({"stage": "select", "level": level, "terms": [t for t, m in zip(library.terms, mask) if m]})
+    xi, converged = refit(theta, y, mask), True
+    for _ in range(max_rounds if alternate else 0):
+        result, xi, theta, y = physics_round(mask, theta, y, network)
+        network = result.network
         level, new_mask = select_terms(selector, theta, y, rng, penalty, mask=mask)
         rounds.append({"stage": "physics", "level": level,
                        "terms": [t for t, m in zip(library.terms, new_mask) if m]})
@@ -218,4 +235,4 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if not converged:  # out of rounds after a shrink: least squares on the last network
         xi = refit(theta, y, mask)
     freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
-    return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result)
+    return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result, selection_data)

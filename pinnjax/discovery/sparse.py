@@ -95,15 +95,22 @@ def _sweep(fitter: Callable, levels: np.ndarray, theta, y, rng, penalty, mask) -
     order = rng.permutation(n)
     train, valid = order[: int(0.8 * n)], order[int(0.8 * n):]
     var = np.var(y[valid]) or 1.0
-    best = (np.inf, 0.0, None)
+    scores, masks = [], []
     for level in levels:
         keep = fitter(theta[train], y[train], level, mask=mask) != 0
         xi = refit(theta[train], y[train], keep)
         err = np.mean((theta[valid] @ xi - y[valid]) ** 2) / var
-        score = err + penalty * keep.sum()
-        if score < best[0]:
-            best = (score, float(level), keep)
-    return best[1], best[2]
+        scores.append(err + penalty * keep.sum())
+        masks.append(keep)
+    best = int(np.argmin(scores))
+    # Every level that gives the winning set scores the same: take the middle of that run
+    # of levels, not its edge, so the set is stable when the data are resampled.
+    lo = hi = best
+    while lo > 0 and np.array_equal(masks[lo - 1], masks[best]):
+        lo -= 1
+    while hi + 1 < len(levels) and np.array_equal(masks[hi + 1], masks[best]):
+        hi += 1
+    return float(levels[(lo + hi) // 2]), masks[best]
 
 
 def choose_threshold(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-3,

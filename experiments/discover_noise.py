@@ -1,0 +1,123 @@
+"""Discovery under noise: Burgers, KdV and Kuramoto–Sivashinsky at several noise levels,
+pinnjax vs PySINDy (PDE-FIND strong form and weak form) on the same noisy data.
+
+Every pinnjax run is appended to a JSON-lines log as it finishes (a rerun skips runs
+already logged), so a long study survives interruptions; ``--write`` turns the log into
+the tables in experiments/RESULTS.md.
+
+    python experiments/discover_noise.py [--pdes burgers,kdv,ks] [--noise 0,0.01,0.05,0.1,0.25,0.5]
+        [--seeds 0,1] [--log experiments/discover_noise.jsonl] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pinnjax.discovery import discover
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from discovery_cases import CASES, score  # noqa: E402
+from pysindy_baseline import oracle  # noqa: E402
+from results import write_section  # noqa: E402
+
+
+def run_pinnjax(case, noise: float, seed: int) -> dict:
+    data = case.scattered(noise, seed)
+    t0 = time.perf_counter()
+    res = discover(case.domain, data, case.network(seed), case.library, fit_phases=case.fit_phases,
+                   physics_phases=case.physics_phases, seed=seed, n_bootstrap=100, smooth_first=True)
+    found = res.equation.active()
+    right, errors = score(found, case.truth)
+    return {"tool": "pinnjax", "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
+            "right": right, "errors": errors, "wall": time.perf_counter() - t0, "rounds": res.rounds,
+            "frequencies": res.frequencies, "n_points": len(data)}
+
+
+def run_pysindy(case, noise: float, seed: int) -> list[dict]:
+    ref, u = case.noisy_grid(noise, seed)
+    out = []
+    for form in ("strong", "weak"):
+        t0 = time.perf_counter()
+        r = oracle(form, ref, u, case.order, case.degree, case.truth, seed)
+        out.append({"tool": f"pysindy-{form}", "pde": case.name, "noise": noise, "seed": seed,
+                    "equation": " + ".join(f"{c:.5g} {t}" for t, c in r["found"].items()) or "0",
+                    "right": r["right"], "errors": r["errors"], "wall": time.perf_counter() - t0,
+                    "threshold": r["threshold"]})
+    return out
+
+
+def _fmt_err(errors: dict) -> str:
+    vals = [e for e in errors.values() if e is not None]
+    missed = sum(e is None for e in errors.values())
+    text = f"{max(vals):.2f}" if vals else "-"
+    return text + (f" ({missed} missed)" if missed else "")
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| PDE | noise | tool | right terms | max coefficient error % (median over seeds) | "
+             "per-term errors % (seed 0) | wall s |", "|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["pde"], r["noise"], r["tool"]) for r in rows},
+                  key=lambda k: (list(CASES).index(k[0]), k[1], k[2]))
+    for pde, noise, tool in keys:
+        group = [r for r in rows if (r["pde"], r["noise"], r["tool"]) == (pde, noise, tool)]
+        group.sort(key=lambda r: r["seed"])
+        rate = f"{sum(r['right'] for r in group)}/{len(group)}"
+        maxes = [max((e if e is not None else np.inf) for e in r["errors"].values()) for r in group]
+        med = float(np.median(maxes))
+        first = ", ".join(f"{t} {e:.2f}" if e is not None else f"{t} missed" for t, e in group[0]["errors"].items())
+        wall = np.median([r["wall"] for r in group])
+        lines.append(f"| {pde} | {noise:.0%} | {tool} | {rate} | {med:.2f} | {first} | {wall:.0f} |"
+                     .replace("| inf |", "| missed |"))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pdes", default="burgers,kdv,ks")
+    parser.add_argument("--noise", default="0,0.01,0.05,0.1,0.25,0.5")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--log", default=str(Path(__file__).resolve().parent / "discover_noise.jsonl"))
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    log = Path(args.log)
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
+    done = {(r["tool"], r["pde"], r["noise"], r["seed"]) for r in rows}
+    for pde in args.pdes.split(","):
+        case = CASES[pde]
+        for noise in [float(v) for v in args.noise.split(",")]:
+            for seed in [int(v) for v in args.seeds.split(",")]:
+                new = []
+                if ("pysindy-strong", pde, noise, seed) not in done:
+                    new += run_pysindy(case, noise, seed)
+                if ("pinnjax", pde, noise, seed) not in done:
+                    new.append(run_pinnjax(case, noise, seed))
+                for r in new:
+                    print(f"{r['tool']:15s} {pde:8s} {noise:5.0%} seed {seed}: {r['equation']}  "
+                          f"right={r['right']} errors={_fmt_err(r['errors'])} {r['wall']:.0f}s", flush=True)
+                    with log.open("a") as f:
+                        f.write(json.dumps(r) + "\n")
+                rows += new
+    print(table(rows))
+    if args.write:
+        write_section(
+            "Discovery under noise",
+            "Burgers (Hopf-Cole, 256x101 grid), KdV (two solitons, u_t = -6 u u_x - u_xxx, 256x101) and "
+            "Kuramoto-Sivashinsky (ETDRK4, x in [0, 32pi), t in [0, 40], 256x101) with Gaussian noise of the "
+            "given fraction of std(u) on the grid. pinnjax: 2,000 (KS: 6,000) random points of the noisy grid, "
+            "library u^p (p <= 2) x derivatives to 3rd (KS: 4th) order, fit -> STLSQ (automatic threshold) -> "
+            "alternating physics retraining (experiments/discovery_cases.py has the budgets). PySINDy 2.1: the full "
+            "noisy grid, same library, STLSQ with the oracle threshold (best of a 13-value sweep x column "
+            "normalization, judged against the truth: the most favorable reading of the baseline). 'right terms' "
+            "counts seeds whose selected set equals the true one.",
+            table(rows),
+        )
+
+
+if __name__ == "__main__":
+    main()

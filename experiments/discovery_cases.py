@@ -1,0 +1,84 @@
+"""The discovery benchmark's three equations: reference data, library, truth, budgets.
+
+Noise is Gaussian with standard deviation ``noise × std(u)`` added to the whole reference
+grid (seeded); pinnjax gets ``n_points`` scattered samples of that noisy grid, and the
+PySINDy baseline gets the full noisy grid (more data than pinnjax, on a grid as
+PDE-FIND needs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import jax
+import numpy as np
+
+import pinnjax as pj
+from pinnjax.discovery import measurements, polynomial_library
+from pinnjax.reference import burgers, kdv_two_soliton, kuramoto_sivashinsky
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str
+    reference: Callable  # () -> ReferenceSolution on a uniform (x, t) grid
+    domain: object
+    degree: int
+    order: int
+    truth: dict  # {term: coefficient}
+    n_points: int
+    network: Callable  # seed -> equinox module
+    fit_phases: tuple
+    physics_phases: tuple
+    periodic: bool
+
+    @property
+    def library(self):
+        return polynomial_library(["u"], ["x"], self.degree, self.order)
+
+    def noisy_grid(self, noise: float, seed: int):
+        """(reference, noisy field (nx, nt)) with noise × std(u) Gaussian noise."""
+        ref = self.reference()
+        u = ref.fields["u"]
+        rng = np.random.default_rng([seed, int(round(noise * 1000))])
+        return ref, u + noise * np.std(u) * rng.standard_normal(u.shape)
+
+    def scattered(self, noise: float, seed: int):
+        """Measurements: ``n_points`` random grid points of the noisy grid."""
+        ref, u = self.noisy_grid(noise, seed)
+        idx = np.random.default_rng(seed).choice(u.size, self.n_points, replace=False)
+        return measurements(ref.points()[idx], u.ravel()[idx], ("x", "t"))
+
+
+def _mlp(width, depth):
+    return lambda seed: pj.MLP(2, 1, width, depth, key=jax.random.PRNGKey(seed))
+
+
+def _periodic_mlp(width, depth):
+    # inputs are scaled to [-1, 1] before the network, so the period in x is 2
+    return lambda seed: pj.Embedded(pj.PeriodicEmbedding({0: 2.0}),
+                                    pj.MLP(3, 1, width, depth, key=jax.random.PRNGKey(seed)))
+
+
+CASES = {
+    "burgers": Case(
+        "burgers", burgers, pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0), 2, 3,
+        {"u*u_x": -1.0, "u_xx": 0.01 / math.pi}, 2000, _mlp(32, 4),
+        (pj.Adam(2000, 1e-3), pj.LBFGS(2000)), (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), False),
+    "kdv": Case(
+        "kdv", kdv_two_soliton, pj.SpaceTime(pj.Interval(-10.0, 10.0), 0.0, 5.0), 2, 3,
+        {"u*u_x": -6.0, "u_xxx": -1.0}, 2000, _mlp(32, 4),
+        (pj.Adam(2000, 1e-3), pj.LBFGS(2000)), (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), False),
+    "ks": Case(
+        "ks", kuramoto_sivashinsky, pj.SpaceTime(pj.Interval(0.0, 32 * math.pi), 0.0, 40.0), 2, 4,
+        {"u*u_x": -1.0, "u_xx": -1.0, "u_xxxx": -1.0}, 6000, _periodic_mlp(48, 4),
+        (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), True),
+}
+
+
+def score(found: dict, truth: dict) -> tuple[bool, dict]:
+    """(right terms?, {true term: percent error or None if missed})."""
+    errors = {t: (abs(found[t] - c) / abs(c) * 100 if t in found else None) for t, c in truth.items()}
+    return set(found) == set(truth), errors
