@@ -199,7 +199,13 @@ def cmd_discover(args) -> int:
     def say(message: str) -> None:
         print(f"pinnjax: {message}", file=sys.stderr, flush=True)
 
-    summary = run_discovery(exp, run_dir, None if args.quiet else say)
+    from .progress import StagedProgress
+
+    fit_steps = sum(p.steps for p in exp.options["fit_phases"])
+    physics_steps = sum(p.steps for p in exp.options["physics_phases"])
+    progress = StagedProgress({"fit": fit_steps, "smooth": physics_steps, "physics": physics_steps}, quiet=args.quiet)
+    summary = run_discovery(exp, run_dir, None if args.quiet else say, progress)
+    progress.close()
     print("\n".join(summary["equations"]))
     if summary["status"] != "ok":
         print(f"pinnjax: discovery failed: {'; '.join(summary['failures'])}. Outputs in {run_dir}", file=sys.stderr)

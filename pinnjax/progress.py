@@ -58,3 +58,29 @@ class Progress:
         if self.tty and not self.quiet:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class StagedProgress:
+    """Progress over several trainings in a row (discovery: fit, smooth, physics rounds).
+
+    ``totals``: {stage: steps of one training in that stage}. A new bar starts whenever
+    the stage changes or the step count goes back (a new training); lines are prefixed
+    with the stage.
+    """
+
+    def __init__(self, totals: dict, stream=None, quiet: bool = False, log_every: float = 30.0):
+        self.totals, self.stream, self.quiet, self.log_every = totals, stream, quiet, log_every
+        self.stage, self.last_step, self.bar = None, -1, None
+
+    def __call__(self, info) -> None:
+        stage = info.get("stage", "train")
+        if stage != self.stage or info["step"] < self.last_step:
+            self.close()
+            self.bar = Progress(self.totals.get(stage, 1), self.stream, self.quiet, self.log_every)
+            self.stage = stage
+        self.last_step = info["step"]
+        self.bar({**info, "phase": f"{stage}: {info['phase']}"})
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

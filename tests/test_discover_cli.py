@@ -291,3 +291,17 @@ def test_a_failed_discovery_exits_1_and_still_writes_its_summary(heat_dir, capsy
     assert summary["failures"] == [f"seed {s}: non-finite loss in loss 'data' is nan at step 7" for s in (0, 1)]
     assert (out / "equation.txt").read_text().count("\n") == 2  # one line per seed
     assert "discovery failed: seed 0: non-finite loss" in capsys.readouterr().err
+
+
+def test_staged_progress_starts_a_bar_per_training_and_names_the_stage():
+    import io
+
+    from pinnjax.progress import StagedProgress
+
+    out = io.StringIO()
+    progress = StagedProgress({"fit": 200, "physics": 100}, stream=out, log_every=0.0)
+    for stage, step in [("fit", 100), ("fit", 200), ("physics", 50), ("physics", 100), ("physics", 50)]:
+        progress({"stage": stage, "phase": "adam", "step": step, "total": 1.0, "losses": {"data": 0.5}})
+    lines = out.getvalue().splitlines()
+    assert [ln.split("]")[0] for ln in lines] == ["[fit: adam"] * 2 + ["[physics: adam"] * 3
+    assert "100/200" in lines[0] and "50/100" in lines[2] and "100/100" in lines[3] and "50/100" in lines[4]

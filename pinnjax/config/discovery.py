@@ -239,7 +239,8 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
                "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
-               "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"]}
+               "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
+               "smooth_first": top["smooth_first"]}
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,
                   "output")
     return DiscoveryExperiment(top["name"], data, domain, library, lhs, tuple(top["seeds"]), make_network, options,
@@ -264,9 +265,11 @@ def load_discovery(path: str | os.PathLike, overrides: Sequence[str] = ()) -> Di
 
 
 # ---------------------------------------------------------------- running
-def run_discovery(exp: DiscoveryExperiment, run_dir: Path, say: Callable[[str], None] | None = None) -> dict:
+def run_discovery(exp: DiscoveryExperiment, run_dir: Path, say: Callable[[str], None] | None = None,
+                  progress: Callable | None = None) -> dict:
     """Discover once per seed, writing ``config.yaml``, ``equation.txt`` (one line per
-    seed) and ``summary.json`` into ``run_dir``; returns the summary."""
+    seed) and ``summary.json`` into ``run_dir``; returns the summary. ``progress(info)``
+    receives training progress (see :func:`pinnjax.discovery.discover`)."""
     from ..runs import versions, write_atomic
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -276,7 +279,9 @@ def run_discovery(exp: DiscoveryExperiment, run_dir: Path, say: Callable[[str], 
         start = time.perf_counter()
         if say:
             say(f"seed {seed}: fitting the network, selecting among {len(exp.library)} terms ...")
-        results += exp.estimator((seed,)).fit(exp.data).results_
+        model = exp.estimator((seed,))
+        model.callback = progress
+        results += model.fit(exp.data).results_
         if say:
             say(f"seed {seed}: {results[-1].equation} ({time.perf_counter() - start:.1f} s)")
     model = exp.estimator()

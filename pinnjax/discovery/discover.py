@@ -167,13 +167,15 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
              n_collocation: int = 4000, penalty: float = 1e-3, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
-             smooth_first: bool = False) -> DiscoveryResult:
+             smooth_first: bool = False, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
     for the steps. ``smooth_first``: before the first selection, train data + the
     residual of the *whole* library (every coefficient trained), so noise is smoothed by
     some PDE in the library's span; the selection then reads that network.
+    ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
+    ("fit", "smooth" or "physics").
     """
     field, coords = data.field, tuple(domain.coordinate_names)
     if tuple(data.coordinates) != coords:
@@ -190,12 +192,16 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         pts, vals = data.of_trajectory(j)
         data_terms.append(Data(out, Given(pts, vals), name="data" if len(outputs) == 1 else f"data{j}",
                                loss=data_loss))
-    fit = solve(Problem(domain, tuple(outputs), data_terms), network, fit_phases, dtype=dtype, seed=seed)
+    def tagged(stage):
+        return None if callback is None else (lambda info: callback({**info, "stage": stage}))
+
+    fit = solve(Problem(domain, tuple(outputs), data_terms), network, fit_phases, dtype=dtype, seed=seed,
+                callback=tagged("fit"))
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
     rounds, result, network = [], fit, fit.network
 
-    def physics_round(mask, theta, y, network):
+    def physics_round(mask, theta, y, network, stage="physics"):
         """Retrain network + coefficients of the terms in ``mask`` on data + residual."""
         xi = refit(theta, y, mask)
         active = [k for k in range(len(library)) if mask[k]]
@@ -208,13 +214,13 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
             terms.append(PDE(lib.residual(active, scale, out), Given(np.concatenate([pts, colloc])),
                              name="pde" if len(outputs) == 1 else f"pde{j}"))
         physics = Problem(domain, tuple(outputs), terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
-        result = solve(physics, network, physics_phases, dtype=dtype, seed=seed)
+        result = solve(physics, network, physics_phases, dtype=dtype, seed=seed, callback=tagged(stage))
         trained = result.coefficients
         xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
         return result, xi, *_stacked_matrix(lib, result, colloc, outputs)
 
     if smooth_first:
-        result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network)
+        result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network, "smooth")
         network = result.network
         rounds.append({"stage": "smooth", "level": None, "terms": list(library.terms)})
     selection_data = (theta, y)

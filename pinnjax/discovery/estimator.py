@@ -35,7 +35,8 @@ class PDEDiscovery:
     single least-squares fit on the data-only network. ``network``: a function
     ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
     ``smooth_first``: train data + the whole library's residual before the first
-    selection (damps noise; one more training phase). ``seeds``: run once per seed (network init + sampling); the equation is the first
+    selection (damps noise; one more training phase). ``callback(info)``: training
+    progress (see :func:`discover`). ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
     After :meth:`fit`: ``equation_``, ``coef_`` (K,), ``mask_`` (K,), ``frequencies_``
     ({term: fraction}), ``results_`` (one :class:`DiscoveryResult` per seed).
@@ -46,7 +47,8 @@ class PDEDiscovery:
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
-                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = False, domain=None):
+                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = False, domain=None,
+                 callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         if penalty < 0:
@@ -58,7 +60,7 @@ class PDEDiscovery:
         self.fit_phases, self.physics_phases = list(fit_phases), list(physics_phases)
         self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
-        self.smooth_first = smooth_first
+        self.smooth_first, self.callback = smooth_first, callback
         self.results_: list[DiscoveryResult] = []
 
     def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"), field: str = "u") -> PDEDiscovery:
@@ -76,7 +78,8 @@ class PDEDiscovery:
                      lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
                      physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
                      data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
-                     n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first)
+                     n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first,
+                     callback=self.callback)
             for seed in self.seeds
         ]
         return self
