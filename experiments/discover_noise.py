@@ -31,7 +31,8 @@ def run_pinnjax(case, noise: float, seed: int) -> dict:
     data = case.scattered(noise, seed)
     t0 = time.perf_counter()
     res = discover(case.domain, data, case.network(seed), case.library, fit_phases=case.fit_phases,
-                   physics_phases=case.physics_phases, seed=seed, n_bootstrap=100, smooth_first=True)
+                   physics_phases=case.physics_phases, seed=seed, n_bootstrap=100, n_collocation=2000,
+                   max_rounds=2)
     found = res.equation.active()
     right, errors = score(found, case.truth)
     return {"tool": "pinnjax", "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
@@ -109,7 +110,7 @@ def main() -> None:
             "Discovery under noise",
             "Burgers (Hopf-Cole, 256x101 grid), KdV (two solitons, u_t = -6 u u_x - u_xxx, 256x101) and "
             "Kuramoto-Sivashinsky (ETDRK4, x in [0, 32pi), t in [0, 40], 256x101) with Gaussian noise of the "
-            "given fraction of std(u) on the grid. pinnjax: 2,000 (KS: 6,000) random points of the noisy grid, "
+            "given fraction of std(u) on the grid. pinnjax: 2,000 (KS: 4,000) random points of the noisy grid, "
             "library u^p (p <= 2) x derivatives to 3rd (KS: 4th) order, fit -> STLSQ (automatic threshold) -> "
             "alternating physics retraining (experiments/discovery_cases.py has the budgets). PySINDy 2.1: the full "
             "noisy grid, same library, STLSQ with the oracle threshold (best of a 13-value sweep x column "

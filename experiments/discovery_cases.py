@@ -66,15 +66,15 @@ CASES = {
     "burgers": Case(
         "burgers", burgers, pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0), 2, 3,
         {"u*u_x": -1.0, "u_xx": 0.01 / math.pi}, 2000, _mlp(32, 4),
-        (pj.Adam(2000, 1e-3), pj.LBFGS(2000)), (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), False),
+        (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), False),
     "kdv": Case(
         "kdv", kdv_two_soliton, pj.SpaceTime(pj.Interval(-10.0, 10.0), 0.0, 5.0), 2, 3,
         {"u*u_x": -6.0, "u_xxx": -1.0}, 2000, _mlp(32, 4),
-        (pj.Adam(2000, 1e-3), pj.LBFGS(2000)), (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), False),
+        (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), False),
     "ks": Case(
         "ks", kuramoto_sivashinsky, pj.SpaceTime(pj.Interval(0.0, 32 * math.pi), 0.0, 40.0), 2, 4,
-        {"u*u_x": -1.0, "u_xx": -1.0, "u_xxxx": -1.0}, 6000, _periodic_mlp(48, 4),
-        (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), (pj.Adam(2000, 1e-3), pj.LBFGS(3000)), True),
+        {"u*u_x": -1.0, "u_xx": -1.0, "u_xxxx": -1.0}, 4000, _periodic_mlp(48, 4),
+        (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), True),
 }
 
 

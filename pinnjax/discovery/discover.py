@@ -165,7 +165,7 @@ def _frequencies(selector, theta, y, level, n_bootstrap, seed):
 
 def discover(domain, data: Measurements, network, library: Library, *, lhs: str | None = None,
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
-             n_collocation: int = 4000, penalty: float = 1e-3, data_loss: str = "mse",
+             n_collocation: int = 4000, penalty: float = 1e-2, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
              smooth_first: bool = False, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).

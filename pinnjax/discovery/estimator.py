@@ -43,7 +43,7 @@ class PDEDiscovery:
     """
 
     def __init__(self, library: Library | None = None, *, lhs: str | None = None, selector: str = "stlsq",
-                 alternate: bool = True, penalty: float = 1e-3, network: Callable | None = None,
+                 alternate: bool = True, penalty: float = 1e-2, network: Callable | None = None,
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),

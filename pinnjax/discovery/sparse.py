@@ -113,7 +113,7 @@ def _sweep(fitter: Callable, levels: np.ndarray, theta, y, rng, penalty, mask) -
     return float(levels[(lo + hi) // 2]), masks[best]
 
 
-def choose_threshold(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-3,
+def choose_threshold(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-2,
                      thresholds: np.ndarray | None = None, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """STLSQ threshold minimizing validation error / var(y) + penalty × (number of terms);
     returns (threshold, mask (K,) bool)."""
@@ -122,7 +122,7 @@ def choose_threshold(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator,
     return _sweep(stlsq, thresholds, theta, y, rng, penalty, mask)
 
 
-def choose_l1(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-3,
+def choose_l1(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalty: float = 1e-2,
               weights: np.ndarray | None = None, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """L1 weight chosen like :func:`choose_threshold`; returns (weight, mask (K,) bool)."""
     if weights is None:
@@ -131,7 +131,7 @@ def choose_l1(theta: np.ndarray, y: np.ndarray, rng: np.random.Generator, penalt
 
 
 def select_terms(selector: str, theta: np.ndarray, y: np.ndarray, rng: np.random.Generator,
-                 penalty: float = 1e-3, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+                 penalty: float = 1e-2, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Dispatch to :func:`choose_threshold` (``"stlsq"``) or :func:`choose_l1` (``"l1"``)."""
     if selector == "stlsq":
         return choose_threshold(theta, y, rng, penalty, mask=mask)
