@@ -58,6 +58,25 @@ def plot_losses(path: Path, history) -> None:
     plt.close(fig)
 
 
+def plot_coefficients(path: Path, history) -> None:
+    """Trajectories of the trainable coefficients (one panel each, physical values)."""
+    import matplotlib.pyplot as plt
+
+    names = list(history.coefficients)
+    fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)), dpi=110, sharex=True, squeeze=False)
+    steps = np.asarray(history.step)
+    for ax, name in zip(axes[:, 0], names):
+        v = np.asarray(history.coefficients[name])
+        ok = np.isfinite(v)
+        ax.plot(steps[: len(v)][ok], v[ok], lw=1.2)
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("step")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def plot_run(run_dir: Path, exp, result) -> list[Path]:
     """Write the run's figures into ``run_dir/plots``; returns the files written."""
     import matplotlib
@@ -67,6 +86,9 @@ def plot_run(run_dir: Path, exp, result) -> list[Path]:
     out.mkdir(exist_ok=True)
     written = [out / "losses.png"]
     plot_losses(written[0], result.history)
+    if result.history.coefficients:
+        written.append(out / "coefficients.png")
+        plot_coefficients(written[-1], result.history)
     names = exp.problem.coordinates
     if exp.reference is not None and len(names) == 2:
         points, values, field = exp.reference

@@ -87,6 +87,9 @@ class MetricsLog:
                 self.phase_start[p] = h.step[j]
             row = {"step": h.step[i], "phase": self.phases[p].name, "total": h.total[i]}
             row.update({k: (None if np.isnan(v[i]) else v[i]) for k, v in h.terms.items()})
+            coefficients = {k: v[i] for k, v in h.coefficients.items() if i < len(v) and not np.isnan(v[i])}
+            if coefficients:
+                row["coefficients"] = coefficients
             row["lr"] = self._lr(p, h.step[i] - self.phase_start[p])
             row["wall_time"] = round(time.perf_counter() - self.t0, 3)
             lines.append(json.dumps(row))

@@ -40,25 +40,34 @@ class PhaseReport:
 
 @dataclasses.dataclass
 class History:
-    """Per-step losses. ``terms[name][i]`` is NaN where a phase logs only the total
-    (L-BFGS logs the terms once per chunk)."""
+    """Per-step losses and trainable-coefficient trajectories. ``terms[name][i]`` is NaN
+    where a phase logs only the total (L-BFGS logs the terms once per chunk);
+    ``coefficients[name][i]`` (physical values) is recorded at the end of every chunk, NaN
+    elsewhere."""
 
     step: list = dataclasses.field(default_factory=list)
     phase: list = dataclasses.field(default_factory=list)
     total: list = dataclasses.field(default_factory=list)
     terms: dict = dataclasses.field(default_factory=dict)
+    coefficients: dict = dataclasses.field(default_factory=dict)
 
-    def extend(self, start: int, phase: int, totals: np.ndarray, terms: dict[str, np.ndarray]):
+    def extend(self, start: int, phase: int, totals: np.ndarray, terms: dict[str, np.ndarray],
+               coefficients: dict[str, float] | None = None):
         n = len(totals)
         self.step.extend(range(start, start + n))
         self.phase.extend([phase] * n)
         self.total.extend(np.asarray(totals, float).tolist())
         for name, values in terms.items():
             self.terms.setdefault(name, []).extend(np.asarray(values, float).tolist())
+        for name, value in (coefficients or {}).items():
+            if n:
+                self.coefficients.setdefault(name, []).extend([float("nan")] * (n - 1) + [float(value)])
 
     def as_arrays(self) -> dict[str, np.ndarray]:
+        """{"step", "phase", "total", term names..., "coefficient:<name>"...}: arrays (steps,)."""
         out = {"step": np.array(self.step), "phase": np.array(self.phase), "total": np.array(self.total)}
         out.update({k: np.array(v) for k, v in self.terms.items()})
+        out.update({f"coefficient:{k}": np.array(v) for k, v in self.coefficients.items()})
         return out
 
 
@@ -169,6 +178,13 @@ class Trainer:
         host = self.compiled.draw_batch(self.rng, previous, self.multiple_of)
         return jax.tree_util.tree_map(lambda a: np.asarray(a, self.dtype), host)
 
+    def _coefficients(self, params) -> dict[str, float]:
+        """Physical values of the trainable coefficients in ``params``."""
+        if not params["coefficients"]:
+            return {}
+        values = self.compiled.problem.coefficient_values(params["coefficients"])
+        return {k: float(v) for k, v in values.items()}
+
     def _notify(self, state: TrainState, phase, total, losses):
         if self.callback is not None:
             self.callback({"phase": phase.name, "step": state.step, "total": total,
@@ -213,7 +229,7 @@ class Trainer:
                 compile_time += time.perf_counter() - tc
             params, opt_state, totals, losses = runners[length](state.params, opt_state, batch, weights)
             totals, losses = np.asarray(totals), {k: np.asarray(v) for k, v in losses.items()}
-            state.history.extend(state.step, state.phase, totals, losses)
+            state.history.extend(state.step, state.phase, totals, losses, self._coefficients(params))
             state.params, state.opt_state = params, opt_state
             state.phase_step += length
             state.step += length
@@ -248,7 +264,7 @@ class Trainer:
             totals = np.asarray(totals)[: k_new - k]
             now = {n: np.asarray(v) for n, v in terms(params, batch).items()}
             logged = {n: np.r_[np.full(len(totals) - 1, np.nan), v] for n, v in now.items()} if len(totals) else {}
-            state.history.extend(state.step, state.phase, totals, logged)
+            state.history.extend(state.step, state.phase, totals, logged, self._coefficients(params))
             state.params, state.opt_state = params, opt_state
             state.lbfgs_prev, state.lbfgs_stall = float(prev), int(stall)
             state.step += k_new - k
