@@ -90,7 +90,8 @@ def solve(
     every that many first-order steps. ``mesh``: shard points over its devices
     (``pinnjax.point_mesh()``). ``callback(info)`` is called between chunks with
     ``{"phase", "step", "total", "losses", "state"}``; ``state`` (a
-    :class:`~pinnjax.train.TrainState`) is what a checkpoint saves, and ``resume=state``
+    :class:`~pinnjax.train.TrainState`) is what a checkpoint saves; a callback returning
+    ``True`` ends training there (stop reason "stopped by callback"). ``resume=state``
     continues from it exactly (same later batches and losses as an uninterrupted run).
     """
     _check_solve_args(problem, network, phases, dtype, chunk, resample_every)

@@ -185,10 +185,12 @@ class Trainer:
         values = self.compiled.problem.coefficient_values(params["coefficients"])
         return {k: float(v) for k, v in values.items()}
 
-    def _notify(self, state: TrainState, phase, total, losses):
-        if self.callback is not None:
-            self.callback({"phase": phase.name, "step": state.step, "total": total,
-                           "losses": losses, "state": state})
+    def _notify(self, state: TrainState, phase, total, losses) -> bool:
+        """Call the callback; True when it returned True (a request to stop training)."""
+        if self.callback is None:
+            return False
+        return self.callback({"phase": phase.name, "step": state.step, "total": total,
+                              "losses": losses, "state": state}) is True
 
     def run(self, state: TrainState, phases, weights) -> TrainState:
         """Run ``phases`` from ``state.phase`` / ``state.phase_step`` to the end."""
@@ -204,7 +206,7 @@ class Trainer:
             state.reports.append(report)
             state.phase, state.phase_step, state.opt_state = state.phase + 1, 0, None
             state.lbfgs_prev, state.lbfgs_stall = float("inf"), 0
-            if report.stop_reason == "non-finite loss":
+            if report.stop_reason in ("non-finite loss", "stopped by callback"):
                 break
         return state
 
@@ -241,7 +243,9 @@ class Trainer:
                 state.host_batch = self.draw(state.host_batch)
                 state.rng_state = self.rng.bit_generator.state
                 batch = self.put(state.host_batch)
-            self._notify(state, phase, float(totals[-1]), {k: float(v[-1]) for k, v in losses.items()})
+            if self._notify(state, phase, float(totals[-1]), {k: float(v[-1]) for k, v in losses.items()}):
+                reason = "stopped by callback"
+                break
         return self._report(state, phase, reason, compile_time, message), batch
 
     def _lbfgs(self, state: TrainState, phase: LBFGS, batch, weights):
@@ -274,5 +278,7 @@ class Trainer:
                 if code == 3:
                     message = f"loss became non-finite in term(s) {_bad_term(now)}; L-BFGS stopped there"
                 break
-            self._notify(state, phase, float(prev), {n: float(v) for n, v in now.items()})
+            if self._notify(state, phase, float(prev), {n: float(v) for n, v in now.items()}):
+                reason = "stopped by callback"
+                break
         return self._report(state, phase, reason, compile_time, message)

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import jax
 import numpy as np
 
+from ..compiled import compile_problem
 from ..expressions import parse_expression
 from ..geometry import Box, Interval, Rectangle
 from ..names import parse_derivative_name
@@ -32,6 +34,7 @@ from ..solve import solve
 from ..spacetime import SpaceTime
 from ..terms import PDE, Data
 from .data import DataError, Measurements
+from .early_stop import ValidationStop
 from .ensemble import selection_frequencies
 from .library import Library
 from .sparse import lasso, refit, select_terms
@@ -163,17 +166,45 @@ def _frequencies(selector, theta, y, level, n_bootstrap, seed):
     return np.mean([lasso(theta[r], y[r], level) != 0 for r in rows], axis=0)
 
 
+def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype, seed, validation, rng, callback):
+    """Fit the network to the data alone, early-stopped on a held-out ``validation`` fraction."""
+    held = rng.random(len(data)) < validation if validation > 0 else np.zeros(len(data), bool)
+    terms = []
+    for j, out in enumerate(outputs):
+        rows = (data.trajectory == j) & ~held
+        terms.append(Data(out, Given(data.points[rows], data.values[rows]), loss=data_loss,
+                          name="data" if len(outputs) == 1 else f"data{j}"))
+    problem = Problem(domain, tuple(outputs), terms)
+    if not held.any():
+        return solve(problem, network, phases, dtype=dtype, seed=seed, callback=callback)
+    with jax.enable_x64(dtype == "float64"):
+        compiled, _ = compile_problem(problem, network)
+    stop = ValidationStop(compiled, data.points[held], data.values[held], data.trajectory[held])
+
+    def watch(info):
+        halt = stop(info)
+        if callback is not None:
+            callback(info)
+        return halt
+
+    result = solve(problem, network, phases, dtype=dtype, seed=seed, callback=watch)
+    return dataclasses.replace(result, params=stop.best_params) if stop.best_params is not None else result
+
+
 def discover(domain, data: Measurements, network, library: Library, *, lhs: str | None = None,
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
              n_collocation: int = 4000, penalty: float = 1e-2, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
-             smooth_first: bool = False, callback=None) -> DiscoveryResult:
+             smooth_first: bool = False, validation: float = 0.2, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
     for the steps. ``smooth_first``: before the first selection, train data + the
     residual of the *whole* library (every coefficient trained), so noise is smoothed by
     some PDE in the library's span; the selection then reads that network.
+    ``validation``: fraction of the data held out while fitting the network to the data
+    alone; the fit stops when their error has not improved for 1,000 steps and keeps the
+    best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth" or "physics").
     """
@@ -195,8 +226,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     def tagged(stage):
         return None if callback is None else (lambda info: callback({**info, "stage": stage}))
 
-    fit = solve(Problem(domain, tuple(outputs), data_terms), network, fit_phases, dtype=dtype, seed=seed,
-                callback=tagged("fit"))
+    fit = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed, validation, rng, tagged("fit"))
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
     rounds, result, network = [], fit, fit.network

@@ -36,7 +36,8 @@ class PDEDiscovery:
     ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
     ``smooth_first``: train data + the whole library's residual before the first
     selection (damps noise; one more training phase). ``callback(info)``: training
-    progress (see :func:`discover`). ``seeds``: run once per seed (network init + sampling); the equation is the first
+    progress (see :func:`discover`). ``validation``: fraction of the data held out to
+    early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
     After :meth:`fit`: ``equation_``, ``coef_`` (K,), ``mask_`` (K,), ``frequencies_``
     ({term: fraction}), ``results_`` (one :class:`DiscoveryResult` per seed).
@@ -47,7 +48,7 @@ class PDEDiscovery:
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
-                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = False, domain=None,
+                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = False, validation: float = 0.2, domain=None,
                  callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
@@ -61,6 +62,9 @@ class PDEDiscovery:
         self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
         self.smooth_first, self.callback = smooth_first, callback
+        if not 0.0 <= validation < 1.0:
+            raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
+        self.validation = validation
         self.results_: list[DiscoveryResult] = []
 
     def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"), field: str = "u") -> PDEDiscovery:
@@ -78,7 +82,7 @@ class PDEDiscovery:
                      lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
                      physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
                      data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
-                     n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first,
+                     n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, validation=self.validation,
                      callback=self.callback)
             for seed in self.seeds
         ]
