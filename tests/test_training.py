@@ -129,3 +129,43 @@ def test_resume_from_a_mid_run_state_reproduces_the_uninterrupted_run(stop_at):
     # Same batches, same optimizer state, same float64 arithmetic: identical losses.
     assert resumed.history.total == full.history.total
     assert [p.steps for p in resumed.phases] == [p.steps for p in full.phases]
+
+
+@pytest.mark.parametrize("phases", [[pj.Adam(1000), pj.LBFGS(500)], [pj.LBFGS(1000), pj.Adam(500)]])
+def test_a_callback_returning_true_ends_training_there(phases):
+    def stop_at_300(info):
+        return info["step"] >= 300
+
+    result = pj.solve(heat_problem(), small_net(), phases, callback=stop_at_300, chunk=100)
+    assert len(result.phases) == 1  # the later phase never starts
+    assert result.phases[0].stop_reason == "stopped by callback"
+    assert result.phases[0].steps == 300
+    assert len(result.history.total) == result.phases[0].steps
+
+
+def test_validation_early_stop_keeps_the_parameters_before_noise_is_fitted():
+    # 1-D regression of sin(2 pi x) + 30% noise with an oversized network: the held-out
+    # error reaches its minimum and then rises while the training error keeps falling;
+    # the callback stops 1,000 steps after the minimum and keeps the best parameters.
+    from pinnjax.compiled import compile_problem
+    from pinnjax.discovery.early_stop import ValidationStop
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 120)
+    y = np.sin(2 * np.pi * x) + 0.3 * rng.standard_normal(120)
+    train, held = slice(0, 80), slice(80, 120)
+    problem = pj.Problem(pj.Interval(0.0, 1.0), ("u",), [pj.Data("u", pj.Given(x[train, None], y[train]))])
+    net = pj.MLP(1, 1, 64, 3, key=jax.random.PRNGKey(0))
+    with jax.enable_x64(True):
+        compiled, _ = compile_problem(problem, net)
+    stop = ValidationStop(compiled, x[held, None], y[held], np.zeros(40, int), patience=1000)
+    result = pj.solve(problem, net, [pj.LBFGS(20000)], callback=stop, dtype="float64")
+    assert result.phases[0].stop_reason == "stopped by callback"
+    assert result.phases[0].steps < 20000
+    assert result.phases[0].steps - stop.best_step >= 1000
+    with jax.enable_x64(True):
+        assert stop.error(stop.best_params) == stop.best < stop.error(result.params)
+        truth = np.sin(2 * np.pi * x[held])
+        best = np.asarray(jax.vmap(compiled.field_function(stop.best_params))(x[held, None]))[:, 0]
+    # the kept fit is close to the noiseless curve (noise std 0.3)
+    assert np.sqrt(np.mean((best - truth) ** 2)) < 0.15
