@@ -2,7 +2,8 @@
 
 Library: u^p times spatial derivatives up to 3rd order (p <= 2), 12 candidates. Reports
 the selected terms and the coefficient errors (truth: u_t = -u u_x + 0.01/pi u_xx).
-Work in progress for the discovery issue: one noise level per run.
+The recipe of the 'Discovery: Burgers' table (no early stopping, penalty 1e-3);
+experiments/discover_noise.py runs the noise study.
 
     python experiments/discover_burgers.py [--noise 0.0] [--seed 0] [--write]
 """
@@ -19,7 +20,7 @@ import jax
 import numpy as np
 
 import pinnjax as pj
-from pinnjax.discovery import discover, polynomial_library
+from pinnjax.discovery import discover, measurements, polynomial_library
 from pinnjax.reference.burgers import burgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,9 +43,10 @@ def main() -> None:
     domain = pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0)
     library = polynomial_library(["u"], ["x"], degree=2, order=3)
     t0 = time.perf_counter()
-    res = discover(domain, pts, u, pj.MLP(2, 1, 32, 4, key=jax.random.PRNGKey(args.seed)), library,
+    res = discover(domain, measurements(pts, u, ("x", "t")), pj.MLP(2, 1, 32, 4, key=jax.random.PRNGKey(args.seed)), library,
                    fit_phases=[pj.Adam(3000, 1e-3), pj.LBFGS(3000)],
-                   physics_phases=[pj.Adam(5000, 1e-3), pj.LBFGS(8000)], seed=args.seed)
+                   physics_phases=[pj.Adam(5000, 1e-3), pj.LBFGS(8000)], seed=args.seed,
+                   validation=0.0, penalty=1e-3)
     wall = time.perf_counter() - t0
     found = res.equation.active()
     right = set(found) == set(TRUTH)

@@ -232,6 +232,9 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     if top["penalty"] < 0:
         raise ConfigError("penalty", f"expected a number >= 0 (e.g. 1.0e-3), got {describe(top['penalty'])}",
                           line_of(config, "penalty"))
+    if not 0.0 <= top["validation"] < 1.0:
+        raise ConfigError("validation", f"the fraction of data held out to early-stop the fit must be in [0, 1), "
+                          f"got {describe(top['validation'])}; use 0 to fit all data to the end", line_of(config, "validation"))
     periodic = require_mapping(top["periodic"], "periodic", "periodic: {coordinate: period}", line_of(config, "periodic"))
     network_node = require_mapping(top["network"], "network", "the network", line_of(config, "network"))
     make_network = _network_maker(network_node, _periods(periodic, domain, data.coordinates), top["dtype"])
@@ -240,7 +243,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
-               "smooth_first": top["smooth_first"]}
+               "smooth_first": top["smooth_first"], "validation": float(top["validation"])}
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,
                   "output")
     return DiscoveryExperiment(top["name"], data, domain, library, lhs, tuple(top["seeds"]), make_network, options,
