@@ -239,17 +239,22 @@ class FourierFeatures(eqx.Module):
 
 
 class PeriodicEmbedding(eqx.Module):
-    """Exact periodicity: x (d,) -> (d + len(periods),).
+    """Exact periodicity: x (d,) -> (d + (2 harmonics - 1) len(periods),).
 
-    Each periodic axis i with period P is replaced, in place, by the pair
-    (cos(2π x_i / P), sin(2π x_i / P)); the other axes pass through unchanged. Any
-    network applied after it is exactly P-periodic in x_i (hard periodic BCs).
+    Each periodic axis i with period P is replaced, in place, by cos(2π m x_i / P),
+    sin(2π m x_i / P) for m = 1..``harmonics``; the other axes pass through unchanged.
+    Any network applied after it is exactly P-periodic in x_i (hard periodic BCs); more
+    harmonics help when the period holds many wavelengths (e.g. Kuramoto–Sivashinsky).
     ``periods`` is ``{axis: period}`` or a sequence of ``(axis, period)`` pairs.
     """
 
     periods: tuple[tuple[int, float], ...] = eqx.field(static=True)
+    harmonics: int = eqx.field(static=True, default=1)
 
-    def __init__(self, periods: Mapping[int, float] | tuple[tuple[int, float], ...]):
+    def __init__(self, periods: Mapping[int, float] | tuple[tuple[int, float], ...], harmonics: int = 1):
+        if isinstance(harmonics, bool) or not isinstance(harmonics, int) or harmonics < 1:
+            raise ValueError(f"harmonics must be an integer >= 1, got {harmonics!r}")
+        self.harmonics = harmonics
         items = list(periods.items() if isinstance(periods, Mapping) else periods)
         try:
             pairs = [(operator.index(a), float(p)) for a, p in items]
@@ -265,7 +270,7 @@ class PeriodicEmbedding(eqx.Module):
 
     def out_size(self, in_size: int) -> int:
         """Output length for inputs of length ``in_size``."""
-        return in_size + len(self.periods)
+        return in_size + (2 * self.harmonics - 1) * len(self.periods)
 
     def __call__(self, x: Array) -> Array:
         if x.ndim != 1 or x.shape[0] <= self.periods[-1][0]:
@@ -273,7 +278,8 @@ class PeriodicEmbedding(eqx.Module):
                 f"PeriodicEmbedding needs one point x of shape (d,) with d > "
                 f"{self.periods[-1][0]}, got shape {x.shape}")
         omega = {i: 2.0 * math.pi / p for i, p in self.periods}  # angular frequencies
-        parts = [jnp.stack([jnp.cos(omega[i] * x[i]), jnp.sin(omega[i] * x[i])])
+        m = jnp.arange(1, self.harmonics + 1, dtype=x.dtype)
+        parts = [jnp.concatenate([jnp.cos(m * omega[i] * x[i]), jnp.sin(m * omega[i] * x[i])])
                  if i in omega else x[i:i + 1] for i in range(x.shape[0])]
         return jnp.concatenate(parts)
 

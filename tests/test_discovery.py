@@ -265,12 +265,13 @@ def _burgers_discovery(noise: float):
     return model.fit(data).coefficients()
 
 
-@pytest.mark.parametrize("noise, tol_advection, tol_viscosity", [(0.0, 0.02, 0.12), (0.01, 0.03, 0.25)])
+@pytest.mark.parametrize("noise, tol_advection, tol_viscosity", [(0.0, 0.02, 0.10), (0.01, 0.02, 0.10)])
 def test_burgers_is_discovered_from_scattered_data(noise, tol_advection, tol_viscosity):
     # 1,500 random points of the Hopf-Cole solution, 9 candidate terms, a small budget
-    # (~45 s). Measured: clean -0.9947 u*u_x + 0.003349 u_xx (0.5%, 5.2% off); 1% noise
-    # -0.9884, 0.003535 (1.2%, 11%). Tolerances ~2x those; the full-budget benchmark
-    # (experiments/discover_noise.py) is far more accurate. The selected set must be exact.
+    # (~45 s), fit early-stopped on 20% held-out data. Measured: clean -0.99833 u*u_x +
+    # 0.0032901 u_xx (0.17%, 3.4% off); 1% noise -0.99723, 0.0032085 (0.28%, 0.8%).
+    # Tolerances 2% / 10%: ~3x the worst measured error, room for other CPUs' rounding.
+    # The selected set must be exact.
     found = _burgers_discovery(noise)
     assert set(found) == {"u*u_x", "u_xx"}
     assert abs(found["u*u_x"] + 1.0) < tol_advection

@@ -316,3 +316,15 @@ def test_flax_nnx_adapter():
     assert j2.shape == (2,) and np.all(np.isfinite(j2))
     _adam_step_reduces_loss(model, xs)
     np.testing.assert_allclose(model.to_flax()(x), net(x), rtol=1e-6)
+
+
+def test_periodic_embedding_with_harmonics():
+    emb = nn.PeriodicEmbedding({0: 2.0}, harmonics=3)
+    assert emb.out_size(2) == 2 + 5
+    e = np.asarray(emb(jnp.array([0.3, 0.9])))
+    m = np.arange(1, 4)
+    np.testing.assert_allclose(e, np.r_[np.cos(np.pi * m * 0.3), np.sin(np.pi * m * 0.3), 0.9], atol=1e-6)
+    net = nn.Embedded(emb, nn.MLP(7, 1, 8, 1, key=KEY))
+    np.testing.assert_allclose(net(jnp.array([0.3 + 2.0, 0.9])), net(jnp.array([0.3, 0.9])), atol=1e-6)
+    with pytest.raises(ValueError, match="harmonics must be an integer >= 1, got 0"):
+        nn.PeriodicEmbedding({0: 2.0}, harmonics=0)
