@@ -27,7 +27,7 @@ from pysindy_baseline import oracle  # noqa: E402
 from results import write_section  # noqa: E402
 
 
-def run_pinnjax(case, noise: float, seed: int, smooth_first: bool) -> dict:
+def run_pinnjax(case, noise: float, seed: int, smooth_first: bool, tool: str) -> dict:
     data = case.scattered(noise, seed)
     t0 = time.perf_counter()
     res = discover(case.domain, data, case.network(seed), case.library, fit_phases=case.fit_phases,
@@ -35,7 +35,7 @@ def run_pinnjax(case, noise: float, seed: int, smooth_first: bool) -> dict:
                    max_rounds=2, smooth_first=smooth_first)
     found = res.equation.active()
     right, errors = score(found, case.truth)
-    return {"tool": "pinnjax+smooth" if smooth_first else "pinnjax", "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
+    return {"tool": tool, "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
             "right": right, "errors": errors, "wall": time.perf_counter() - t0, "rounds": res.rounds,
             "frequencies": res.frequencies, "n_points": len(data)}
 
@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--log", default=str(Path(__file__).resolve().parent / "discover_noise.jsonl"))
     parser.add_argument("--smooth-first", action="store_true",
                         help="pinnjax variant: whole-library physics round before the first selection")
+    parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax / pinnjax+smooth)")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     log = Path(args.log)
@@ -98,9 +99,9 @@ def main() -> None:
                 new = []
                 if ("pysindy-strong", pde, noise, seed) not in done:
                     new += run_pysindy(case, noise, seed)
-                tool = "pinnjax+smooth" if args.smooth_first else "pinnjax"
+                tool = args.label or ("pinnjax+smooth" if args.smooth_first else "pinnjax")
                 if (tool, pde, noise, seed) not in done:
-                    new.append(run_pinnjax(case, noise, seed, args.smooth_first))
+                    new.append(run_pinnjax(case, noise, seed, args.smooth_first, tool))
                 for r in new:
                     print(f"{r['tool']:15s} {pde:8s} {noise:5.0%} seed {seed}: {r['equation']}  "
                           f"right={r['right']} errors={_fmt_err(r['errors'])} {r['wall']:.0f}s", flush=True)

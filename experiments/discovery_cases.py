@@ -73,8 +73,9 @@ CASES = {
         (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), False),
     "ks": Case(
         "ks", kuramoto_sivashinsky, pj.SpaceTime(pj.Interval(0.0, 32 * math.pi), 0.0, 40.0), 2, 4,
-        {"u*u_x": -1.0, "u_xx": -1.0, "u_xxxx": -1.0}, 4000, _periodic_mlp(48, 4),
-        (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), (pj.Adam(1000, 1e-3), pj.LBFGS(2000)), True),
+        {"u*u_x": -1.0, "u_xx": -1.0, "u_xxxx": -1.0}, 8000, _periodic_mlp(48, 4),
+        # 4th derivatives need a tight fit: 10k steps give u_xxxx within 18% on clean data
+        (pj.Adam(2000, 1e-3), pj.LBFGS(8000)), (pj.Adam(1000, 1e-3), pj.LBFGS(3000)), True),
 }
 
 
