@@ -87,12 +87,13 @@ def main() -> None:
     parser.add_argument("--smooth-first", action="store_true",
                         help="pinnjax variant: whole-library physics round before the first selection")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax / pinnjax+smooth)")
+    parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     log = Path(args.log)
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
     done = {(r["tool"], r["pde"], r["noise"], r["seed"]) for r in rows}
-    for pde in args.pdes.split(","):
+    for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
         for noise in [float(v) for v in args.noise.split(",")]:
             for seed in [int(v) for v in args.seeds.split(",")]:
