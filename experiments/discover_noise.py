@@ -124,7 +124,8 @@ def main() -> None:
             "(smooth_first=True). PySINDy 2.1: the full noisy grid (more data than pinnjax), same library, "
             "STLSQ with the oracle threshold (best of a 13-value sweep x column normalization, judged against the "
             "truth: the most favorable reading of the baseline). 'right terms' = selected set equals the true one; "
-            "errors are |found - true| / |true|.",
+            "errors are |found - true| / |true|. Wall times are on a shared 2-core CPU where runs partly "
+            "overlapped (KS: 1,570-2,226 s), so they are indicative only.",
             table(rows),
         )
 
