@@ -115,7 +115,7 @@ def main() -> None:
             "Discovery under noise",
             "Burgers (Hopf-Cole, 256x101 grid), KdV (two solitons, u_t = -6 u u_x - u_xxx, 256x101) and "
             "Kuramoto-Sivashinsky (ETDRK4, x in [0, 32pi), t in [0, 40], 256x101) with Gaussian noise of the "
-            "given fraction of std(u) on the grid, seed 0 (KdV 10% and 50%: seeds 0-1 / 0-2). pinnjax: 2,000 (KS: 8,000) random points of the noisy "
+            "given fraction of std(u) on the grid, seed 0 (KdV 10% and 50%: seeds 0-1 / 0-2; Burgers 10%: seeds 0-1). pinnjax: 2,000 (KS: 8,000) random points of the noisy "
             "grid, library u^p (p <= 2) x derivatives to 3rd (KS: 4th) order (12 / 15 terms), fit -> STLSQ "
             "(automatic threshold, penalty 1e-2) -> alternating physics retraining, at most 2 rounds; budgets in "
             "experiments/discovery_cases.py. Variants: `pinnjax` fits the data to the end of its budget; "
