@@ -293,13 +293,19 @@ def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
             in_size, out_size, jax.random.PRNGKey(seed), jnp.dtype(dtype), **params))
 
 
-def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experiment:
-    """Validate ``config`` and build every object; raises ConfigError at the first problem."""
-    base_dir = Path(base_dir)
-    top = take(require_mapping(config, "", "a config"), R.TOP, "")
+def take_top(config: dict, table: dict) -> dict:
+    """The top-level keys of ``config`` checked against ``table``, with a valid run ``name``."""
+    top = take(require_mapping(config, "", "a config"), table, "")
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", top["name"]):
         raise ConfigError("name", f"names the run directory, so it may hold only letters, digits, '_', '-' and '.'; "
                           f"got {describe(top['name'])}", line_of(config, "name"))
+    return top
+
+
+def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experiment:
+    """Validate ``config`` and build every object; raises ConfigError at the first problem."""
+    base_dir = Path(base_dir)
+    top = take_top(config, R.TOP)
     problem = build_problem(top, config, base_dir)
     training_node = require_mapping(top["training"], "training", "training", line_of(config, "training"))
     training = take(training_node, R.TRAINING, "training")

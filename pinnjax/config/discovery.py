@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,7 +45,7 @@ from ..names import parse_derivative_name
 from ..nn import Embedded, PeriodicEmbedding
 from ..spacetime import SpaceTime
 from . import registry as R
-from .build import _plain, _wrap, build_domain, build_loss, build_network, build_phases
+from .build import _plain, _wrap, build_domain, build_loss, build_network, build_phases, take_top
 from .errors import ConfigError, describe
 from .loader import LineDict, load_config
 from .references import _resolve, build_reference
@@ -201,10 +200,7 @@ def _phases(node, path: str, line) -> list:
 def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> DiscoveryExperiment:
     """Validate a discovery config and build everything; raises ConfigError at the first problem."""
     base_dir = Path(base_dir)
-    top = take(require_mapping(config, "", "a config"), R.DISCOVERY_TOP, "")
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", top["name"]):
-        raise ConfigError("name", f"names the run directory, so it may hold only letters, digits, '_', '-' and '.'; "
-                          f"got {describe(top['name'])}", line_of(config, "name"))
+    top = take_top(config, R.DISCOVERY_TOP)
     data, source = build_data(top["data"], base_dir, line_of(config, "data"))
     if top["domain"] is None:
         domain = _data_error("data", line_of(config, "data"), lambda: domain_from_data(data))
