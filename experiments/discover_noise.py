@@ -27,12 +27,13 @@ from pysindy_baseline import oracle  # noqa: E402
 from results import write_section  # noqa: E402
 
 
-def run_pinnjax(case, noise: float, seed: int, smooth_first: bool, tool: str) -> dict:
+def run_pinnjax(case, noise: float, seed: int, options: dict, tool: str) -> dict:
+    """One discovery with the library's defaults updated by ``options``."""
     data = case.scattered(noise, seed)
     t0 = time.perf_counter()
     res = discover(case.domain, data, case.network(seed), case.library, fit_phases=case.fit_phases,
                    physics_phases=case.physics_phases, seed=seed, n_bootstrap=100, n_collocation=2000,
-                   max_rounds=2, smooth_first=smooth_first)
+                   max_rounds=2, **options)
     found = res.equation.active()
     right, errors = score(found, case.truth)
     return {"tool": tool, "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
@@ -84,15 +85,22 @@ def main() -> None:
     parser.add_argument("--noise", default="0,0.01,0.05,0.1,0.25,0.5")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--log", default=str(Path(__file__).resolve().parent / "discover_noise.jsonl"))
-    parser.add_argument("--smooth-first", action="store_true",
-                        help="pinnjax variant: whole-library physics round before the first selection")
-    parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax / pinnjax+smooth)")
+    parser.add_argument("--no-smooth-first", action="store_true",
+                        help="pinnjax variant: no whole-library physics round before the first selection")
+    parser.add_argument("--penalty", type=float, help="pinnjax variant: sparsity penalty (default: the library's)")
+    parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     log = Path(args.log)
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
     done = {(r["tool"], r["pde"], r["noise"], r["seed"]) for r in rows}
+    options = {} if args.penalty is None else {"penalty": args.penalty}
+    if args.no_smooth_first:
+        options["smooth_first"] = False
+    tool = args.label or "pinnjax"
+    if options and not args.label:
+        parser.error("a variant (--penalty / --no-smooth-first) needs a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
         for noise in [float(v) for v in args.noise.split(",")]:
@@ -100,9 +108,8 @@ def main() -> None:
                 new = []
                 if ("pysindy-strong", pde, noise, seed) not in done:
                     new += run_pysindy(case, noise, seed)
-                tool = args.label or ("pinnjax+smooth" if args.smooth_first else "pinnjax")
                 if (tool, pde, noise, seed) not in done:
-                    new.append(run_pinnjax(case, noise, seed, args.smooth_first, tool))
+                    new.append(run_pinnjax(case, noise, seed, options, tool))
                 for r in new:
                     print(f"{r['tool']:15s} {pde:8s} {noise:5.0%} seed {seed}: {r['equation']}  "
                           f"right={r['right']} errors={_fmt_err(r['errors'])} {r['wall']:.0f}s", flush=True)

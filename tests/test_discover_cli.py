@@ -29,6 +29,7 @@ data: {files: [a.npz], coordinates: [x, t], field: u}
 library: {degree: 2, order: 2}
 selector: stlsq
 alternate: false
+smooth_first: false
 network: {type: mlp, width: 20, depth: 3}
 fit:
   - {type: adam, steps: 500, learning_rate: 3.0e-3}
@@ -191,12 +192,13 @@ BAD = [
     (None, ["data.files=null", "data.reference={type: heat}"], r"data\.reference\.type.*unknown reference type 'heat'.*Valid types: .*kdv_two_soliton, kuramoto_sivashinsky"),
     (None, ["data.n_points=1000"], r"asks for 1000 points, but the data have 300"),
     (None, ["data.noise=-0.1"], r"data\.noise.*fraction of std\(u\) >= 0"),
-    (None, ["alternate=true"], r"physics \(line 6\): alternate: true .* needs optimizer phases"),
+    (None, ["alternate=true"], r"physics \(line 6\): alternate: true retrain\(s\) .* needs optimizer phases.*alternate: false"),
+    (None, ["smooth_first=true"], r"physics \(line 7\): smooth_first: true retrain\(s\) .*or set smooth_first: false"),
     (None, ["lhs=v_t"], r"lhs.*: 'v_t' is not 'u' or a derivative of it; write e\.g\. u_t"),
     (None, ["library.extra=[u_t]"], r"'u_t' is also a library term"),
     (None, ["library.extra=[foo(x)]"], r"library\.extra\[0\].*foo"),
     (None, ["seeds=[]"], r"seeds.*a non-empty list of integers >= 0"),
-    (None, ["fit=[]"], r"fit \(line 8\): the list is empty"),
+    (None, ["fit=[]"], r"fit \(line 9\): the list is empty"),
     (None, ["fit.0.type=sgd"], r"fit\[0\]\.type.*unknown optimizer type 'sgd'"),
     (None, ["network.width=0"], r"network\.width.*positive integer"),
     (None, ["data_loss=hubber"], r"unknown loss 'hubber'.*Did you mean 'huber'\?"),

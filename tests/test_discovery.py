@@ -187,6 +187,11 @@ def test_discover_refuses_fewer_points_than_terms_and_mismatched_coordinates():
         discover(domain, measurements(pts, pts[:, 0], ("x", "t")), None, lib, fit_phases=[])
     with pytest.raises(DataError, match=r"data columns \('t', 'x'\) do not match"):
         discover(domain, measurements(pts, pts[:, 0], ("t", "x")), None, lib, fit_phases=[])
+    many = np.random.default_rng(1).uniform(size=(50, 2))
+    with pytest.raises(ValueError, match="alternate and smooth_first retrain with the PDE but physics_phases is empty"):
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[])
+    with pytest.raises(ValueError, match="^smooth_first retrain"):
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False)
 
 
 def _two_heat_trajectories(n=300):
@@ -215,8 +220,9 @@ def test_pde_discovery_finds_the_heat_law_from_two_trajectories():
     import pinnjax as pj
     from pinnjax.discovery import PDEDiscovery
 
-    model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, network=_small_net,
-                         fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_collocation=1000, n_bootstrap=50)
+    model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, smooth_first=False,
+                         network=_small_net, fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_collocation=1000,
+                         n_bootstrap=50)
     model.fit(_two_heat_trajectories())
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 0.003
@@ -241,7 +247,7 @@ def test_l1_with_alternating_retraining_pins_the_diffusivity():
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 3e-4
     stages = [r["stage"] for r in model.results_[0].rounds]
-    assert stages == ["select", "physics"]
+    assert stages == ["smooth", "select", "physics"]
     with pytest.raises(RuntimeError, match="not fitted yet"):
         PDEDiscovery().equations()
 
@@ -265,13 +271,13 @@ def _burgers_discovery(noise: float):
     return model.fit(data).coefficients()
 
 
-@pytest.mark.parametrize("noise, tol_advection, tol_viscosity", [(0.0, 0.02, 0.10), (0.01, 0.02, 0.10)])
+@pytest.mark.parametrize("noise, tol_advection, tol_viscosity", [(0.0, 0.01, 0.03), (0.01, 0.01, 0.03)])
 def test_burgers_is_discovered_from_scattered_data(noise, tol_advection, tol_viscosity):
-    # 1,500 random points of the Hopf-Cole solution, 9 candidate terms, a small budget
-    # (~45 s), fit early-stopped on 20% held-out data. Measured: clean -0.99833 u*u_x +
-    # 0.0032901 u_xx (0.17%, 3.4% off); 1% noise -0.99723, 0.0032085 (0.28%, 0.8%).
-    # Tolerances 2% / 10%: ~3x the worst measured error, room for other CPUs' rounding.
-    # The selected set must be exact.
+    # 1,500 random points of the Hopf-Cole solution, 9 candidate terms, a small budget,
+    # the library defaults (fit early-stopped on 20% held-out data, whole-library round,
+    # penalty 0.05). Measured: clean -0.99801 u*u_x + 0.0032006 u_xx (0.20%, 0.55% off);
+    # 1% noise -0.99867, 0.0031528 (0.13%, 0.95%). Tolerances 1% / 3%: ~3x the worst
+    # measured error, room for other CPUs' rounding. The selected set must be exact.
     found = _burgers_discovery(noise)
     assert set(found) == {"u*u_x", "u_xx"}
     assert abs(found["u*u_x"] + 1.0) < tol_advection
@@ -285,9 +291,9 @@ def test_seed_ensemble_counts_selections_over_seeds():
     import pinnjax as pj
     from pinnjax.discovery import PDEDiscovery
 
-    model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, network=_small_net,
-                         fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_collocation=1000, n_bootstrap=0,
-                         seeds=(0, 1))
+    model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, smooth_first=False,
+                         network=_small_net, fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_collocation=1000,
+                         n_bootstrap=0, seeds=(0, 1))
     model.fit(_two_heat_trajectories())
     assert len(model.equations()) == 2
     for r in model.results_:

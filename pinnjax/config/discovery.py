@@ -221,10 +221,13 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     if not fit:
         raise ConfigError("fit", "the list is empty; add e.g. {type: adam, steps: 2000}", line_of(config, "fit"))
     physics = _phases(top["physics"], "physics", line_of(config, "physics"))
-    if top["alternate"] and not physics:
-        raise ConfigError("physics", "alternate: true retrains network and coefficients with the selected terms, so "
-                          "it needs optimizer phases, e.g. physics: [{type: adam, steps: 2000}, {type: lbfgs, steps: "
-                          "3000}]; or set alternate: false", line_of(config, "physics" if "physics" in config else "alternate"))
+    retrain = [k for k in ("alternate", "smooth_first") if top[k]]
+    if retrain and not physics:
+        what = " and ".join(f"{k}: true" for k in retrain)
+        raise ConfigError("physics", f"{what} retrain(s) network and coefficients with the PDE, so it needs "
+                          "optimizer phases, e.g. physics: [{type: adam, steps: 2000}, {type: lbfgs, steps: 3000}]; "
+                          f"or set {', '.join(f'{k}: false' for k in retrain)}",
+                          line_of(config, "physics" if "physics" in config else retrain[0]))
     if top["penalty"] < 0:
         raise ConfigError("penalty", f"expected a number >= 0 (e.g. 1.0e-3), got {describe(top['penalty'])}",
                           line_of(config, "penalty"))

@@ -37,7 +37,7 @@ from .data import DataError, Measurements
 from .early_stop import ValidationStop
 from .ensemble import selection_frequencies
 from .library import Library
-from .sparse import lasso, refit, select_terms
+from .sparse import DEFAULT_PENALTY, lasso, refit, select_terms
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,15 +193,17 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
 
 def discover(domain, data: Measurements, network, library: Library, *, lhs: str | None = None,
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
-             n_collocation: int = 4000, penalty: float = 1e-2, data_loss: str = "mse",
+             n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
-             smooth_first: bool = False, validation: float = 0.2, callback=None) -> DiscoveryResult:
+             smooth_first: bool = True, validation: float = 0.2, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
-    for the steps. ``smooth_first``: before the first selection, train data + the
-    residual of the *whole* library (every coefficient trained), so noise is smoothed by
-    some PDE in the library's span; the selection then reads that network.
+    for the steps. ``smooth_first`` (default on): before the first selection, train data +
+    the residual of the *whole* library (every coefficient trained), so noise is smoothed
+    by some PDE in the library's span; the selection then reads that network. ``penalty``:
+    a term is kept only if it lowers the selection's validation error by this fraction
+    of var(lhs) (default 0.05).
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
@@ -214,6 +216,10 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if len(data) < len(library):
         raise DataError(f"{len(data)} data points for {len(library)} library terms; the regression needs at "
                         "least as many points as terms: add data or shrink the library")
+    if not physics_phases and (alternate or smooth_first):
+        used = " and ".join(n for n, on in (("alternate", alternate), ("smooth_first", smooth_first)) if on)
+        raise ValueError(f"{used} retrain with the PDE but physics_phases is empty; pass physics_phases="
+                         "[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set alternate=False, smooth_first=False")
     lhs = lhs or f"{field}_{coords[-1]}"
     lib = _Library(library, field, coords, lhs)
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]

@@ -18,7 +18,7 @@ from ..phases import LBFGS, Adam
 from .data import Measurements, measurements
 from .discover import DiscoveryResult, discover, domain_from_data
 from .library import Library, polynomial_library
-from .sparse import SELECTORS
+from .sparse import DEFAULT_PENALTY, SELECTORS
 
 
 def default_network(n_in: int, n_out: int, seed: int):
@@ -34,8 +34,9 @@ class PDEDiscovery:
     network with the selected terms and re-select (the set only shrinks) instead of a
     single least-squares fit on the data-only network. ``network``: a function
     ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
-    ``smooth_first``: train data + the whole library's residual before the first
-    selection (damps noise; one more training phase). ``callback(info)``: training
+    ``smooth_first`` (default on): train data + the whole library's residual before the
+    first selection (damps noise; one more training phase). ``penalty``: a kept term must
+    lower the selection's validation error by this fraction of var(lhs). ``callback(info)``: training
     progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
@@ -44,11 +45,11 @@ class PDEDiscovery:
     """
 
     def __init__(self, library: Library | None = None, *, lhs: str | None = None, selector: str = "stlsq",
-                 alternate: bool = True, penalty: float = 1e-2, network: Callable | None = None,
+                 alternate: bool = True, penalty: float = DEFAULT_PENALTY, network: Callable | None = None,
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
-                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = False, validation: float = 0.2, domain=None,
+                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, validation: float = 0.2, domain=None,
                  callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
