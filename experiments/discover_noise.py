@@ -122,17 +122,18 @@ def main() -> None:
             "Discovery under noise",
             "Burgers (Hopf-Cole, 256x101 grid), KdV (two solitons, u_t = -6 u u_x - u_xxx, 256x101) and "
             "Kuramoto-Sivashinsky (ETDRK4, x in [0, 32pi), t in [0, 40], 256x101) with Gaussian noise of the "
-            "given fraction of std(u) on the grid, seed 0 (KdV 10% and 50%: seeds 0-1 / 0-2; Burgers 10%: seeds 0-1). pinnjax: 2,000 (KS: 8,000) random points of the noisy "
-            "grid, library u^p (p <= 2) x derivatives to 3rd (KS: 4th) order (12 / 15 terms), fit -> STLSQ "
-            "(automatic threshold, penalty 1e-2) -> alternating physics retraining, at most 2 rounds; budgets in "
-            "experiments/discovery_cases.py. Variants: `pinnjax` fits the data to the end of its budget; "
-            "`pinnjax-es` early-stops that fit on 20% held-out points (the library default); `pinnjax+smooth` "
-            "early-stops and adds one round with the whole library enforced before the first selection "
-            "(smooth_first=True). PySINDy 2.1: the full noisy grid (more data than pinnjax), same library, "
-            "STLSQ with the oracle threshold (best of a 13-value sweep x column normalization, judged against the "
-            "truth: the most favorable reading of the baseline). 'right terms' = selected set equals the true one; "
-            "errors are |found - true| / |true|. Wall times are on a shared 2-core CPU where runs partly "
-            "overlapped (KS: 1,570-2,226 s), so they are indicative only.",
+            "given fraction of std(u) on the grid; 'right terms' counts seeds (seed = noise draw, subsample and "
+            "network init). pinnjax: 2,000 (KS: 8,000) random points of the noisy grid, library u^p (p <= 2) x "
+            "derivatives to 3rd (KS: 4th) order (12 / 15 terms), fit -> STLSQ (automatic threshold) -> "
+            "alternating physics retraining, at most 2 rounds; budgets in experiments/discovery_cases.py. "
+            "`pinnjax` = the library's defaults: the data-only fit early-stopped on 20% held-out points, one "
+            "round with the whole library enforced before the first selection, penalty 0.05. Earlier variants, "
+            "all with penalty 0.01: `pinnjax-plain` fits the data to the end of its budget; `pinnjax-es` "
+            "early-stops; `pinnjax+smooth` early-stops and adds the whole-library round. PySINDy 2.1: the full "
+            "noisy grid (more data than pinnjax), same library, STLSQ with the oracle threshold (best of a "
+            "13-value sweep x column normalization, judged against the truth: the most favorable reading of the "
+            "baseline). Errors are |found - true| / |true|. Wall times: shared 2-core CPU, runs pinned to one "
+            "core each and partly overlapping, so indicative only.",
             table(rows),
         )
 
