@@ -127,15 +127,15 @@ def main() -> None:
             "derivatives to 3rd (KS: 4th) order (12 / 15 terms), fit -> STLSQ (automatic threshold) -> "
             "alternating physics retraining, at most 2 rounds; budgets in experiments/discovery_cases.py. "
             "`pinnjax` = the library's defaults: the data-only fit early-stopped on 20% held-out points, one "
-            "round with the whole library enforced before the first selection, penalty 0.01. Variants: "
-            "`pinnjax (p=5e-2)` the same with penalty 0.05; `pinnjax-plain (p=1e-2)` fits the data to the end "
+            "round with the whole library enforced before the first selection, penalty 0.05. Variants: "
+            "`pinnjax (p=1e-2)` the same with penalty 0.01; `pinnjax-plain (p=1e-2)` fits the data to the end "
             "of its budget, no whole-library round; `pinnjax-es (p=1e-2)` early-stops, no whole-library round. "
             "PySINDy 2.1: the full "
             "noisy grid (more data than pinnjax), same library, STLSQ with the oracle threshold (best of a "
             "13-value sweep x column normalization, judged against the truth: the most favorable reading of the "
             "baseline). Errors are |found - true| / |true|. Wall times: shared 2-core CPU, runs pinned to one "
             "core each and partly overlapping, so indicative only. The Burgers viscosity error is budget-limited "
-            "(the tanh network sharpens the shock slowly): penalty-0.05 variant at 10% noise, seed 0, L-BFGS 6,000 instead of 2,000 "
+            "(the tanh network sharpens the shock slowly): defaults at 10% noise, seed 0, L-BFGS 6,000 instead of 2,000 "
             "steps per physics round gives 8.3% instead of 13.5% (u u_x 0.9%; 473 s).",
             table(rows),
         )

@@ -203,7 +203,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     the residual of the *whole* library (every coefficient trained), so noise is smoothed
     by some PDE in the library's span; the selection then reads that network. ``penalty``:
     a term is kept only if it lowers the selection's validation error by this fraction
-    of var(lhs) (default 0.01).
+    of var(lhs) (default 0.05).
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
