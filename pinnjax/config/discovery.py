@@ -40,12 +40,21 @@ from ..discovery import (
     measurements,
     polynomial_library,
 )
+from ..discovery.discover import retraining_steps
 from ..expressions import parse_expression
 from ..names import parse_derivative_name
 from ..nn import Embedded, PeriodicEmbedding
 from ..spacetime import SpaceTime
 from . import registry as R
-from .build import _plain, _wrap, build_domain, build_loss, build_network, build_phases, take_top
+from .build import (
+    _plain,
+    _wrap,
+    build_domain,
+    build_loss,
+    build_network,
+    build_phases,
+    take_top,
+)
 from .errors import ConfigError, describe
 from .loader import LineDict, load_config
 from .references import _resolve, build_reference
@@ -221,7 +230,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     if not fit:
         raise ConfigError("fit", "the list is empty; add e.g. {type: adam, steps: 2000}", line_of(config, "fit"))
     physics = _phases(top["physics"], "physics", line_of(config, "physics"))
-    retrain = [k for k in ("alternate", "smooth_first") if top[k]]
+    retrain = retraining_steps(top["alternate"], top["smooth_first"])
     if retrain and not physics:
         what = " and ".join(f"{k}: true" for k in retrain)
         raise ConfigError("physics", f"{what} retrain(s) network and coefficients with the PDE, so it needs "

@@ -191,6 +191,11 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
     return dataclasses.replace(result, params=stop.best_params) if stop.best_params is not None else result
 
 
+def retraining_steps(alternate: bool, smooth_first: bool) -> list[str]:
+    """The options that are on and train with the PDE, so need physics phases."""
+    return [name for name, on in (("alternate", alternate), ("smooth_first", smooth_first)) if on]
+
+
 def discover(domain, data: Measurements, network, library: Library, *, lhs: str | None = None,
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
@@ -216,10 +221,11 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if len(data) < len(library):
         raise DataError(f"{len(data)} data points for {len(library)} library terms; the regression needs at "
                         "least as many points as terms: add data or shrink the library")
-    if not physics_phases and (alternate or smooth_first):
-        used = " and ".join(n for n, on in (("alternate", alternate), ("smooth_first", smooth_first)) if on)
-        raise ValueError(f"{used} retrain with the PDE but physics_phases is empty; pass physics_phases="
-                         "[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set alternate=False, smooth_first=False")
+    retrain = retraining_steps(alternate, smooth_first)
+    if retrain and not physics_phases:
+        raise ValueError(f"{' and '.join(retrain)} retrain with the PDE but physics_phases is empty; pass "
+                         "physics_phases=[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set alternate=False, "
+                         "smooth_first=False")
     lhs = lhs or f"{field}_{coords[-1]}"
     lib = _Library(library, field, coords, lhs)
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]

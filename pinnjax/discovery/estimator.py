@@ -36,8 +36,8 @@ class PDEDiscovery:
     ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
     ``smooth_first`` (default on): train data + the whole library's residual before the
     first selection (damps noise; one more training phase). ``penalty``: a kept term must
-    lower the selection's validation error by this fraction of var(lhs). ``callback(info)``: training
-    progress (see :func:`discover`). ``validation``: fraction of the data held out to
+    lower the selection's validation error by this fraction of var(lhs).
+    ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
     After :meth:`fit`: ``equation_``, ``coef_`` (K,), ``mask_`` (K,), ``frequencies_``

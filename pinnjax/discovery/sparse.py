@@ -15,7 +15,7 @@ import numpy as np
 SELECTORS = ("stlsq", "l1")
 # A kept term must lower the validation error by 5% of var(y). Measured on noisy Burgers:
 # with 1%, a spurious term the physics-retrained network adapted to survived at 10% and 50%
-# noise (right terms in 0/3 and 1/3 seeds); with 5%, 2/3 and 2/2. KdV: right either way.
+# noise (right terms in 0/3 and 1/3 seeds); with 5%, 2/3 and 3/3. KdV: right either way.
 DEFAULT_PENALTY = 5e-2
 
 
