@@ -22,9 +22,9 @@ import numpy as np
 from pinnjax.discovery import discover
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from discovery_cases import CASES, score  # noqa: E402
-from pysindy_baseline import oracle  # noqa: E402
-from results import write_section  # noqa: E402
+from discovery_cases import CASES, score
+from pysindy_baseline import oracle
+from results import write_section
 
 
 def run_pinnjax(case, noise: float, seed: int, options: dict, tool: str) -> dict:
@@ -62,8 +62,8 @@ def _fmt_err(errors: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| PDE | noise | tool | right terms | max coefficient error % (median over seeds) | "
-             "per-term errors % (seed 0) | wall s |", "|---|---|---|---|---|---|---|"]
+    lines = [("| PDE | noise | tool | right terms | max coefficient error % (median over seeds) | "
+             "per-term errors % (seed 0) | wall s |"), "|---|---|---|---|---|---|---|"]
     keys = sorted({(r["pde"], r["noise"], r["tool"]) for r in rows},
                   key=lambda k: (list(CASES).index(k[0]), k[1], k[2]))
     for pde, noise, tool in keys:
@@ -87,6 +87,9 @@ def main() -> None:
     parser.add_argument("--log", default=str(Path(__file__).resolve().parent / "discover_noise.jsonl"))
     parser.add_argument("--no-smooth-first", action="store_true",
                         help="pinnjax variant: no whole-library physics round before the first selection")
+    parser.add_argument("--union-fit", action="store_true",
+                        help="pinnjax variant: first active set = union of the selections on the early-stopped "
+                             "fit and on the whole-library round")
     parser.add_argument("--penalty", type=float, help="pinnjax variant: sparsity penalty (default: the library's)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
@@ -98,9 +101,11 @@ def main() -> None:
     options = {} if args.penalty is None else {"penalty": args.penalty}
     if args.no_smooth_first:
         options["smooth_first"] = False
+    if args.union_fit:
+        options["union_fit"] = True
     tool = args.label or "pinnjax"
     if options and not args.label:
-        parser.error("a variant (--penalty / --no-smooth-first) needs a --label for its rows")
+        parser.error("a variant (--penalty / --no-smooth-first / --union-fit) needs a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
         for noise in [float(v) for v in args.noise.split(",")]:

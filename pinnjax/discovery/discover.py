@@ -200,7 +200,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
-             smooth_first: bool = True, validation: float = 0.2, callback=None) -> DiscoveryResult:
+             smooth_first: bool = True, union_fit: bool = False, validation: float = 0.2,
+             callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -261,12 +262,19 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
         return result, xi, *_stacked_matrix(lib, result, colloc, outputs)
 
+    fit_mask = None
     if smooth_first:
+        if union_fit:
+            fit_level, fit_mask = select_terms(selector, theta, y, rng, penalty)
+            rounds.append({"stage": "select-fit", "level": fit_level,
+                           "terms": [t for t, m in zip(library.terms, fit_mask) if m]})
         result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network, "smooth")
         network = result.network
         rounds.append({"stage": "smooth", "level": None, "terms": list(library.terms)})
     selection_data = (theta, y)
     level, mask = select_terms(selector, theta, y, rng, penalty)
+    if fit_mask is not None:
+        mask = mask | fit_mask
     frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
     rounds.append({"stage": "select", "level": level, "terms": [t for t, m in zip(library.terms, mask) if m]})
     xi, converged = refit(theta, y, mask), True
