@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+import pinnjax as pj
 from pinnjax.discovery import discover
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -90,6 +91,8 @@ def main() -> None:
     parser.add_argument("--union-fit", action="store_true",
                         help="pinnjax variant: first active set = union of the selections on the early-stopped "
                              "fit and on the whole-library round")
+    parser.add_argument("--polish-lbfgs", type=int,
+                        help="pinnjax variant: L-BFGS steps of a last physics round on the final terms")
     parser.add_argument("--penalty", type=float, help="pinnjax variant: sparsity penalty (default: the library's)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
@@ -103,9 +106,11 @@ def main() -> None:
         options["smooth_first"] = False
     if args.union_fit:
         options["union_fit"] = True
+    if args.polish_lbfgs:
+        options["polish_phases"] = (pj.LBFGS(args.polish_lbfgs),)
     tool = args.label or "pinnjax"
     if options and not args.label:
-        parser.error("a variant (--penalty / --no-smooth-first / --union-fit) needs a --label for its rows")
+        parser.error("a variant (--penalty / --no-smooth-first / --union-fit / --polish-lbfgs) needs a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
         for noise in [float(v) for v in args.noise.split(",")]:

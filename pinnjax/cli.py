@@ -203,7 +203,9 @@ def cmd_discover(args) -> int:
 
     fit_steps = sum(p.steps for p in exp.options["fit_phases"])
     physics_steps = sum(p.steps for p in exp.options["physics_phases"])
-    progress = StagedProgress({"fit": fit_steps, "smooth": physics_steps, "physics": physics_steps}, quiet=args.quiet)
+    polish_steps = sum(p.steps for p in exp.options["polish_phases"])
+    progress = StagedProgress({"fit": fit_steps, "smooth": physics_steps, "physics": physics_steps,
+                               "polish": polish_steps}, quiet=args.quiet)
     summary = run_discovery(exp, run_dir, None if args.quiet else say, progress)
     progress.close()
     print("\n".join(summary["equations"]))

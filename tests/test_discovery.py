@@ -252,6 +252,27 @@ def test_l1_with_alternating_retraining_pins_the_diffusivity():
         PDEDiscovery().equations()
 
 
+def test_union_selection_and_polish_round_are_recorded():
+    # union_fit: the data-only fit is selected on too (stage "select-fit") and the first
+    # active set is the union; the physics round prunes it back to u_xx; polish_phases add a
+    # last joint training of that term, whose coefficient ends in the equation and in the
+    # round's "trained" record. Exact heat data: u_xx within 0.3% as in the L1 test above.
+    import pinnjax as pj
+    from pinnjax.discovery import PDEDiscovery
+
+    model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), network=_small_net, union_fit=True,
+                         fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], physics_phases=[pj.LBFGS(1000)],
+                         polish_phases=[pj.LBFGS(500)], n_collocation=1000, n_bootstrap=0)
+    model.fit(_two_heat_trajectories())
+    rounds = model.results_[0].rounds
+    assert [r["stage"] for r in rounds] == ["select-fit", "smooth", "select", "physics", "polish"]
+    assert set(rounds[0]["terms"]) <= set(rounds[2]["terms"])  # the union contains the fit's set
+    assert list(model.coefficients()) == ["u_xx"]
+    assert abs(model.coefficients()["u_xx"] - 0.1) < 3e-4
+    assert rounds[-1]["trained"] == model.coefficients()
+    assert set(rounds[3]["trained"]) == set(rounds[2]["terms"])
+
+
 def _burgers_discovery(noise: float):
     import jax
 

@@ -230,6 +230,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     if not fit:
         raise ConfigError("fit", "the list is empty; add e.g. {type: adam, steps: 2000}", line_of(config, "fit"))
     physics = _phases(top["physics"], "physics", line_of(config, "physics"))
+    polish = _phases(top["polish"], "polish", line_of(config, "polish"))
     retrain = retraining_steps(top["alternate"], top["smooth_first"])
     if retrain and not physics:
         what = " and ".join(f"{k}: true" for k in retrain)
@@ -251,7 +252,8 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
-               "smooth_first": top["smooth_first"], "validation": float(top["validation"])}
+               "smooth_first": top["smooth_first"], "union_fit": top["union_fit"],
+               "validation": float(top["validation"]), "polish_phases": polish}
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,
                   "output")
     return DiscoveryExperiment(top["name"], data, domain, library, lhs, tuple(top["seeds"]), make_network, options,

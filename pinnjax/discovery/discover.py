@@ -6,12 +6,15 @@
    with the ``selector`` ("stlsq" or "l1") and an automatic sparsity level
    (validation error + sparsity penalty).
    With ``smooth_first``, the network is first retrained on data + the residual of the
-   whole library, which damps noise before the selection reads its derivatives.
+   whole library, which damps noise before the selection reads its derivatives; with
+   ``union_fit`` the first active set is the union of the selections on the data-only
+   fit and on that smoothed network.
 3. ``alternate=False``: refit the kept terms by least squares and stop. ``alternate=True``
    (alternating direction): retrain network and coefficients jointly on data + the
    residual ``lhs - Θ_active ξ`` (an unregularized fit of the kept terms, coefficients in
    physical units), re-select on the retrained network (the set only shrinks) and
-   retrain again if it shrank, at most ``max_rounds`` times.
+   retrain again if it shrank, at most ``max_rounds`` times. ``polish_phases``: one more
+   joint training of the final terms (e.g. a long L-BFGS) for the coefficients' last digits.
 4. Bootstrap the selection of step 2 (``n_bootstrap`` resamples of the rows, vmapped for
    STLSQ) to report how often each term is kept.
 """
@@ -201,7 +204,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
              smooth_first: bool = True, union_fit: bool = False, validation: float = 0.2,
-             callback=None) -> DiscoveryResult:
+             polish_phases=(), callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -213,8 +216,12 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
+    ``union_fit``: also select on the data-only fit and start from the union of both sets
+    (the physics rounds then prune it). ``polish_phases``: phases of a last joint training
+    of the final terms (skipped when empty). Each physics/polish entry of ``rounds``
+    records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
-    ("fit", "smooth" or "physics").
+    ("fit", "smooth", "physics" or "polish").
     """
     field, coords = data.field, tuple(domain.coordinate_names)
     if tuple(data.coordinates) != coords:
@@ -244,7 +251,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
     rounds, result, network = [], fit, fit.network
 
-    def physics_round(mask, theta, y, network, stage="physics"):
+    def physics_round(mask, theta, y, network, stage="physics", phases=physics_phases):
         """Retrain network + coefficients of the terms in ``mask`` on data + residual."""
         xi = refit(theta, y, mask)
         active = [k for k in range(len(library)) if mask[k]]
@@ -257,7 +264,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
             terms.append(PDE(lib.residual(active, scale, out), Given(np.concatenate([pts, colloc])),
                              name="pde" if len(outputs) == 1 else f"pde{j}"))
         physics = Problem(domain, tuple(outputs), terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
-        result = solve(physics, network, physics_phases, dtype=dtype, seed=seed, callback=tagged(stage))
+        result = solve(physics, network, phases, dtype=dtype, seed=seed, callback=tagged(stage))
         trained = result.coefficients
         xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
         return result, xi, *_stacked_matrix(lib, result, colloc, outputs)
@@ -282,7 +289,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         result, xi, theta, y = physics_round(mask, theta, y, network)
         network = result.network
         level, new_mask = select_terms(selector, theta, y, rng, penalty, mask=mask)
-        rounds.append({"stage": "physics", "level": level,
+        rounds.append({"stage": "physics", "level": level, "trained": Equation(lhs, library.terms, xi).active(),
                        "terms": [t for t, m in zip(library.terms, new_mask) if m]})
         converged = np.array_equal(new_mask, mask)
         if converged:
@@ -290,5 +297,9 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         mask = new_mask
     if not converged:  # out of rounds after a shrink: least squares on the last network
         xi = refit(theta, y, mask)
+    if polish_phases and mask.any():
+        result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases)
+        rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),
+                       "terms": [t for t, m in zip(library.terms, mask) if m]})
     freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
     return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result, selection_data)

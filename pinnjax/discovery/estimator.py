@@ -36,7 +36,9 @@ class PDEDiscovery:
     ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
     ``smooth_first`` (default on): train data + the whole library's residual before the
     first selection (damps noise; one more training phase). ``penalty``: a kept term must
-    lower the selection's validation error by this fraction of var(lhs).
+    lower the selection's validation error by this fraction of var(lhs). ``union_fit``:
+    start from the union of the selections on the data-only fit and on the smoothed
+    network. ``polish_phases``: a last joint training of the final terms (empty: none).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
@@ -49,8 +51,8 @@ class PDEDiscovery:
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
-                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, validation: float = 0.2, domain=None,
-                 callback: Callable | None = None):
+                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = False,
+                 validation: float = 0.2, polish_phases: Sequence = (), domain=None, callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         if penalty < 0:
@@ -62,7 +64,8 @@ class PDEDiscovery:
         self.fit_phases, self.physics_phases = list(fit_phases), list(physics_phases)
         self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
-        self.smooth_first, self.callback = smooth_first, callback
+        self.smooth_first, self.union_fit, self.callback = smooth_first, union_fit, callback
+        self.polish_phases = list(polish_phases)
         if not 0.0 <= validation < 1.0:
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
         self.validation = validation
@@ -83,8 +86,8 @@ class PDEDiscovery:
                      lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
                      physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
                      data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
-                     n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, validation=self.validation,
-                     callback=self.callback)
+                     n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
+                     validation=self.validation, polish_phases=self.polish_phases, callback=self.callback)
             for seed in self.seeds
         ]
         return self
