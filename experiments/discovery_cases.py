@@ -33,6 +33,7 @@ class Case:
     fit_phases: tuple
     physics_phases: tuple
     periodic: bool
+    polish_phases: tuple = (pj.LBFGS(6000),)
 
     @property
     def library(self):

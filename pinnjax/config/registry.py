@@ -156,8 +156,8 @@ COEFFICIENT = {"init": ("float", 1.0), "log": ("bool", False), "bounds": ("float
 DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
-    "penalty": ("float", DEFAULT_PENALTY), "max_rounds": ("posint", 3), "smooth_first": ("bool", True), "union_fit": ("bool", False),
-    "validation": ("float", 0.2), "polish": ("list", []), "network": ("mapping", REQUIRED),
+    "penalty": ("float", DEFAULT_PENALTY), "max_rounds": ("posint", 3), "smooth_first": ("bool", True),
+    "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
     "n_collocation": ("posint", 4000), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),
     "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", 100), "domain": ("mapping", None), "output": ("mapping", {}),

@@ -203,7 +203,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              selector: str = "stlsq", alternate: bool = True, fit_phases, physics_phases=(),
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
-             smooth_first: bool = True, union_fit: bool = False, validation: float = 0.2,
+             smooth_first: bool = True, union_fit: bool = True, validation: float = 0.2,
              polish_phases=(), callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 

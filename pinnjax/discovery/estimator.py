@@ -51,8 +51,9 @@ class PDEDiscovery:
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
-                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = False,
-                 validation: float = 0.2, polish_phases: Sequence = (), domain=None, callback: Callable | None = None):
+                 max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = True,
+                 validation: float = 0.2, polish_phases: Sequence = (LBFGS(6000),), domain=None,
+                 callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         if penalty < 0:
