@@ -38,7 +38,8 @@ class PDEDiscovery:
     first selection (damps noise; one more training phase). ``penalty``: a kept term must
     lower the selection's validation error by this fraction of var(lhs). ``union_fit``:
     start from the union of the selections on the data-only fit and on the smoothed
-    network. ``polish_phases``: a last joint training of the final terms (empty: none).
+    network. ``polish_phases``: a last joint training of the final terms (default L-BFGS
+    6,000 steps; empty: none).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
