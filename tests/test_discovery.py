@@ -298,7 +298,8 @@ def test_burgers_is_discovered_from_scattered_data(noise, tol_advection, tol_vis
     # 1,500 random points of the Hopf-Cole solution, 9 candidate terms, a small budget,
     # the library defaults (fit early-stopped on 20% held-out data, whole-library round,
     # union with the fit's selection, penalty 0.05) without the polish training.
-    # Measured: clean -0.99801 u*u_x + 0.0032006 u_xx (0.20%, 0.55% off); 1% noise -0.99867, 0.0031528 (0.13%, 0.95%); with penalty 0.01, 0.15% and 0.57%.
+    # Measured: clean -0.99801 u*u_x + 0.0032006 u_xx (0.20%, 0.55% off); 1% noise
+    # -0.99867, 0.0031528 (0.13%, 0.95%); with penalty 0.01, 0.15% and 0.57%.
     # Tolerances 1% / 3%: ~3x the worst measured error, room for other CPUs' rounding.
     # The selected set must be exact.
     found = _burgers_discovery(noise)

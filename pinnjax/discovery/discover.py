@@ -243,6 +243,9 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         pts, vals = data.of_trajectory(j)
         data_terms.append(Data(out, Given(pts, vals), name="data" if len(outputs) == 1 else f"data{j}",
                                loss=data_loss))
+    def named(mask) -> list[str]:
+        return [t for t, m in zip(library.terms, mask) if m]
+
     def tagged(stage):
         return None if callback is None else (lambda info: callback({**info, "stage": stage}))
 
@@ -274,7 +277,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         if union_fit:
             fit_level, fit_mask = select_terms(selector, theta, y, rng, penalty)
             rounds.append({"stage": "select-fit", "level": fit_level,
-                           "terms": [t for t, m in zip(library.terms, fit_mask) if m]})
+                           "terms": named(fit_mask)})
         result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network, "smooth")
         network = result.network
         rounds.append({"stage": "smooth", "level": None, "terms": list(library.terms)})
@@ -283,14 +286,14 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if fit_mask is not None:
         mask = mask | fit_mask
     frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
-    rounds.append({"stage": "select", "level": level, "terms": [t for t, m in zip(library.terms, mask) if m]})
+    rounds.append({"stage": "select", "level": level, "terms": named(mask)})
     xi, converged = refit(theta, y, mask), True
     for _ in range(max_rounds if alternate else 0):
         result, xi, theta, y = physics_round(mask, theta, y, network)
         network = result.network
         level, new_mask = select_terms(selector, theta, y, rng, penalty, mask=mask)
         rounds.append({"stage": "physics", "level": level, "trained": Equation(lhs, library.terms, xi).active(),
-                       "terms": [t for t, m in zip(library.terms, new_mask) if m]})
+                       "terms": named(new_mask)})
         converged = np.array_equal(new_mask, mask)
         if converged:
             break
@@ -300,6 +303,6 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if polish_phases and mask.any():
         result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases)
         rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),
-                       "terms": [t for t, m in zip(library.terms, mask) if m]})
+                       "terms": named(mask)})
     freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
     return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result, selection_data)

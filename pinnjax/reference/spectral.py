@@ -254,9 +254,11 @@ def kuramoto_sivashinsky(
     length: float = 32.0 * np.pi,
     n_internal: int = 256,
     dt: float = 0.025,
+    coefficients: tuple[float, float, float] = (1.0, 1.0, 1.0),
 ) -> ReferenceSolution:
     """Kuramoto–Sivashinsky u_t + u u_x + u_xx + u_xxxx = 0, x ∈ [0, 32π) periodic,
     u0 = cos(x/16)(1 + sin(x/16)) (Kassam & Trefethen 2005).
+    ``coefficients`` (a, b, c) solve u_t + a u u_x + b u_xx + c u_xxxx = 0 instead (same u0).
 
     Grid ``x = length * arange(nx) / nx``, ``t = linspace(0, t_end, nt)``; field ``u``:
     (nx, nt). ETDRK4 on ``n_internal`` modes, 2/3-rule dealiased, step ``dt``;
@@ -266,13 +268,14 @@ def kuramoto_sivashinsky(
     x_int = length * np.arange(n_internal) / n_internal
     t = np.linspace(0.0, t_end, nt)
     d1 = derivative_symbol(wavenumbers(n_internal, length), 1, n_internal)
+    a, b, c = coefficients
 
     def nonlinear(v, k):
         u = np.fft.irfft(v, n=n_internal)
-        return -0.5 * d1 * np.fft.rfft(u * u)
+        return -0.5 * a * d1 * np.fft.rfft(u * u)
 
     u0 = np.cos(x_int / 16.0) * (1.0 + np.sin(x_int / 16.0))
-    u = etdrk4_periodic(u0, length, lambda k: k**2 - k**4, nonlinear, dt, t, dealias=True)
+    u = etdrk4_periodic(u0, length, lambda k: b * k**2 - c * k**4, nonlinear, dt, t, dealias=True)
     u = _subsample(u, n_internal, nx)
     return ReferenceSolution({"x": length * np.arange(nx) / nx, "t": t}, {"u": u},
                              name="kuramoto_sivashinsky")
