@@ -96,6 +96,8 @@ def main() -> None:
                         help="pinnjax variant: L-BFGS steps of the last joint training of the final terms "
                              "(default: the case's, 6,000; 0: none)")
     parser.add_argument("--penalty", type=float, help="pinnjax variant: sparsity penalty (default: the library's)")
+    parser.add_argument("--screen-penalty", type=float,
+                        help="pinnjax variant: sparsity penalty of the first selection(s) (default: the library's)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
@@ -104,6 +106,8 @@ def main() -> None:
     rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
     done = {(r["tool"], r["pde"], r["noise"], r["seed"]) for r in rows}
     options = {} if args.penalty is None else {"penalty": args.penalty}
+    if args.screen_penalty is not None:
+        options["screen_penalty"] = args.screen_penalty
     if args.no_smooth_first:
         options["smooth_first"] = False
     if args.no_union_fit:
@@ -112,7 +116,7 @@ def main() -> None:
         options["polish_phases"] = (pj.LBFGS(args.polish_lbfgs),) if args.polish_lbfgs else ()
     tool = args.label or "pinnjax"
     if options and not args.label:
-        parser.error("a variant (--penalty / --no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label "
+        parser.error("a variant (--penalty / --screen-penalty / --no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label "
                      "for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]

@@ -185,6 +185,8 @@ BAD = [
     (None, ["library.order=6", "data.n_points=20"], r"20 data points for 21 library terms"),
     (None, ["data.coordinates=[x, y, t]"], r"missing column\(s\) \['y'\]; it has \['t', 'u', 'x'\]"),
     (None, ["data.field=v"], r"missing column\(s\) \['v'\]"),
+    (None, ["penalty=-0.05"], r"penalty.*fraction of var\(lhs\) >= 0 \(e\.g\. 5\.0e-2\), got -0\.05"),
+    (None, ["screen_penalty=-1"], r"screen_penalty.*fraction of var\(lhs\) >= 0 .*got -1"),
     (None, ["validation=1.5"], r"validation.*must be in \[0, 1\), got 1\.5"),
     (None, ["selector=lasso"], r"selector \(line 5\): unknown selector 'lasso' \(str\)\. Valid: stlsq, l1"),
     (None, ["data.files=[nope.npz]"], r"data\.files.*file 'nope\.npz' does not exist"),

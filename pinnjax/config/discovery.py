@@ -238,9 +238,10 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                           "optimizer phases, e.g. physics: [{type: adam, steps: 2000}, {type: lbfgs, steps: 3000}]; "
                           f"or set {', '.join(f'{k}: false' for k in retrain)}",
                           line_of(config, "physics" if "physics" in config else retrain[0]))
-    if top["penalty"] < 0:
-        raise ConfigError("penalty", f"expected a number >= 0 (e.g. 1.0e-3), got {describe(top['penalty'])}",
-                          line_of(config, "penalty"))
+    for key in ("penalty", "screen_penalty"):
+        if top[key] is not None and top[key] < 0:
+            raise ConfigError(key, f"expected a fraction of var(lhs) >= 0 (e.g. 5.0e-2), got {describe(top[key])}",
+                              line_of(config, key))
     if not 0.0 <= top["validation"] < 1.0:
         raise ConfigError("validation", f"the fraction of data held out to early-stop the fit must be in [0, 1), "
                           f"got {describe(top['validation'])}; use 0 to fit all data to the end", line_of(config, "validation"))
@@ -249,6 +250,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     make_network = _network_maker(network_node, _periods(periodic, domain, data.coordinates), top["dtype"])
     make_network(len(data.coordinates), data.n_trajectories, top["seeds"][0])  # report network errors now
     options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
+               "screen_penalty": None if top["screen_penalty"] is None else float(top["screen_penalty"]),
                "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
@@ -336,7 +338,8 @@ def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versio
                       "frequencies": r.frequencies, "rounds": r.rounds}
                      for s, r in zip(exp.seeds, model.results_)],
         "selector": exp.options["selector"], "alternate": exp.options["alternate"],
-        "penalty": exp.options["penalty"], "seeds": list(exp.seeds), "dtype": exp.options["dtype"],
+        "penalty": exp.options["penalty"], "screen_penalty": exp.options["screen_penalty"], "seeds": list(exp.seeds),
+        "dtype": exp.options["dtype"],
         "n_points": len(exp.data), "n_trajectories": exp.data.n_trajectories, "noise": exp.source["noise"],
         "data": exp.source, "wall_time": wall, "jax_version": versions["jax"], "device": versions["device"],
         "versions": versions,

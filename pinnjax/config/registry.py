@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .. import geometry as geo
-from ..discovery.sparse import DEFAULT_PENALTY, SELECTORS
+from ..discovery.sparse import DEFAULT_PENALTY, SCREEN_PENALTY, SELECTORS
 from ..losses import LOSSES
 from ..nn import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..phases import LBFGS, Adam
@@ -156,7 +156,8 @@ COEFFICIENT = {"init": ("float", 1.0), "log": ("bool", False), "bounds": ("float
 DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
-    "penalty": ("float", DEFAULT_PENALTY), "max_rounds": ("posint", 3), "smooth_first": ("bool", True),
+    "penalty": ("float", DEFAULT_PENALTY), "screen_penalty": ("float", SCREEN_PENALTY), "max_rounds": ("posint", 3),
+    "smooth_first": ("bool", True),
     "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
     "n_collocation": ("posint", 4000), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),

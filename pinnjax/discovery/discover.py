@@ -40,7 +40,7 @@ from .data import DataError, Measurements
 from .early_stop import ValidationStop
 from .ensemble import selection_frequencies
 from .library import Library
-from .sparse import DEFAULT_PENALTY, lasso, refit, select_terms
+from .sparse import DEFAULT_PENALTY, SCREEN_PENALTY, lasso, refit, select_terms
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,7 +204,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
              smooth_first: bool = True, union_fit: bool = True, validation: float = 0.2,
-             polish_phases=(), callback=None) -> DiscoveryResult:
+             polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -212,7 +212,9 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     the residual of the *whole* library (every coefficient trained), so noise is smoothed
     by some PDE in the library's span; the selection then reads that network. ``penalty``:
     a term is kept only if it lowers the selection's validation error by this fraction
-    of var(lhs) (default 0.05).
+    of var(lhs) (default 0.05) when the physics rounds re-select. ``screen_penalty``: the
+    same for the first selection(s) (default 0.01, more permissive, so the first set is a
+    superset that the physics rounds prune; None: ``penalty``).
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
@@ -235,6 +237,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
                          "physics_phases=[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set alternate=False, "
                          "smooth_first=False")
     lhs = lhs or f"{field}_{coords[-1]}"
+    screen = penalty if screen_penalty is None else screen_penalty
     lib = _Library(library, field, coords, lhs)
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
     rng = np.random.default_rng(seed)
@@ -275,14 +278,14 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     fit_mask = None
     if smooth_first:
         if union_fit:
-            fit_level, fit_mask = select_terms(selector, theta, y, rng, penalty)
+            fit_level, fit_mask = select_terms(selector, theta, y, rng, screen)
             rounds.append({"stage": "select-fit", "level": fit_level,
                            "terms": named(fit_mask)})
         result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network, "smooth")
         network = result.network
         rounds.append({"stage": "smooth", "level": None, "terms": list(library.terms)})
     selection_data = (theta, y)
-    level, mask = select_terms(selector, theta, y, rng, penalty)
+    level, mask = select_terms(selector, theta, y, rng, screen)
     if fit_mask is not None:
         mask = mask | fit_mask
     frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)

@@ -18,7 +18,7 @@ from ..phases import LBFGS, Adam
 from .data import Measurements, measurements
 from .discover import DiscoveryResult, discover, domain_from_data
 from .library import Library, polynomial_library
-from .sparse import DEFAULT_PENALTY, SELECTORS
+from .sparse import DEFAULT_PENALTY, SCREEN_PENALTY, SELECTORS
 
 
 def default_network(n_in: int, n_out: int, seed: int):
@@ -36,7 +36,9 @@ class PDEDiscovery:
     ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
     ``smooth_first`` (default on): train data + the whole library's residual before the
     first selection (damps noise; one more training phase). ``penalty``: a kept term must
-    lower the selection's validation error by this fraction of var(lhs). ``union_fit``:
+    lower the selection's validation error by this fraction of var(lhs) when the physics
+    rounds re-select; ``screen_penalty`` is the same for the first selection (None:
+    ``penalty``). ``union_fit``:
     start from the union of the selections on the data-only fit and on the smoothed
     network. ``polish_phases``: a last joint training of the final terms (default L-BFGS
     6,000 steps; empty: none).
@@ -48,7 +50,8 @@ class PDEDiscovery:
     """
 
     def __init__(self, library: Library | None = None, *, lhs: str | None = None, selector: str = "stlsq",
-                 alternate: bool = True, penalty: float = DEFAULT_PENALTY, network: Callable | None = None,
+                 alternate: bool = True, penalty: float = DEFAULT_PENALTY,
+                 screen_penalty: float | None = SCREEN_PENALTY, network: Callable | None = None,
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
@@ -57,12 +60,13 @@ class PDEDiscovery:
                  callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
-        if penalty < 0:
-            raise ValueError(f"penalty must be >= 0, got {penalty}")
+        for name, value in (("penalty", penalty), ("screen_penalty", screen_penalty)):
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0 (a fraction of var(lhs), e.g. 0.05), got {value}")
         if not seeds:
             raise ValueError("seeds must name at least one seed, e.g. seeds=(0,)")
         self.library, self.lhs, self.selector, self.alternate = library, lhs, selector, alternate
-        self.penalty, self.network = penalty, network or default_network
+        self.penalty, self.screen_penalty, self.network = penalty, screen_penalty, network or default_network
         self.fit_phases, self.physics_phases = list(fit_phases), list(physics_phases)
         self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
@@ -87,7 +91,8 @@ class PDEDiscovery:
             discover(domain, data, self.network(len(data.coordinates), data.n_trajectories, seed), library,
                      lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
                      physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
-                     data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
+                     screen_penalty=self.screen_penalty, data_loss=self.data_loss, dtype=self.dtype, seed=seed,
+                     max_rounds=self.max_rounds,
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases, callback=self.callback)
             for seed in self.seeds

@@ -19,6 +19,7 @@ SELECTORS = ("stlsq", "l1")
 # Kuramoto-Sivashinsky at 10% (one seed) goes the other way: 1% keeps a 5-term set that the
 # physics rounds prune to the right 3; 5% picks a wrong 3-term set at once.
 DEFAULT_PENALTY = 5e-2
+SCREEN_PENALTY = None
 
 
 def _normalized(theta: np.ndarray, y: np.ndarray):
