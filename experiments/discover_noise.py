@@ -40,7 +40,7 @@ def run_pinnjax(case, noise: float, seed: int, options: dict, tool: str) -> dict
     right, errors = score(found, case.truth)
     return {"tool": tool, "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
             "right": right, "errors": errors, "wall": time.perf_counter() - t0, "rounds": res.rounds,
-            "frequencies": res.frequencies, "n_points": len(data)}
+            "frequencies": res.frequencies, "n_points": len(data), "checks": res.checks}
 
 
 def run_pysindy(case, noise: float, seed: int) -> list[dict]:

@@ -99,6 +99,11 @@ def test_discover_writes_a_run_directory(heat_dir, capsys):
     assert summary["n_points"] == 300 and summary["n_trajectories"] == 1 and summary["noise"] == 0.0
     assert summary["wall_time"] > 0 and summary["jax_version"] == jax.__version__ and summary["device"]
     assert summary["per_seed"][0]["equation"] == summary["equation"]
+    checks = summary["per_seed"][0]["checks"]
+    # measured: data RMS misfit 5.5e-4, 0.86x the held-out error, residual 6.5% of |u_t| (clean
+    # data, no physics rounds: the fit's own derivatives); a wrong law would leave ~100%.
+    assert checks["data_rmse"] < 3e-3 and 0.5 < checks["misfit_ratio"] < 1.5
+    assert checks["residual_relative"] < 0.2
     # the resolved config names the data file absolutely and is itself a valid config
     resolved = yaml.safe_load((out / "config.yaml").read_text())
     assert resolved["data"]["files"] == [str(heat_dir / "a.npz")]

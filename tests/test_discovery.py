@@ -325,3 +325,27 @@ def test_seed_ensemble_counts_selections_over_seeds():
         assert abs(r.equation.active()["u_xx"] - 0.1) < 0.003
     freq = model.frequencies_
     assert freq["u_xx"] == 1.0 and sum(freq.values()) == 1.0
+
+
+def test_consistency_reports_misfit_against_the_fit_and_the_equation_residual():
+    # Two trajectories; a stand-in "network" predicts each data value plus a known offset:
+    # +0.1 on trajectory 0 (3 points), -0.2 on trajectory 1 (1 point): RMS = sqrt((3·0.01 + 0.04)/4).
+    from types import SimpleNamespace
+
+    from pinnjax.discovery import measurements
+    from pinnjax.discovery.discover import consistency
+
+    pts = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    vals = np.array([1.0, 2.0, 3.0, 4.0])
+    data = measurements(pts, vals, ("x", "t"), trajectory=np.array([0, 0, 0, 1]))
+    lookup = {tuple(p): v for p, v in zip(pts, vals)}
+    offset = {"u0": 0.1, "u1": -0.2}
+    result = SimpleNamespace(predict=lambda p, names: {n: np.array([lookup[tuple(q)] + offset[n] for q in p])
+                                                       for n in names})
+    theta, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([2.0, 1.0])
+    checks = consistency(result, data, ["u0", "u1"], theta, y, np.array([2.0, 0.0]), validation_mse=0.01)
+    rmse = np.sqrt((3 * 0.01 + 0.04) / 4)
+    assert checks["data_rmse"] == pytest.approx(rmse, rel=1e-12)
+    assert checks["fit_rmse"] == pytest.approx(0.1) and checks["misfit_ratio"] == pytest.approx(rmse / 0.1)
+    assert checks["residual_relative"] == pytest.approx(1.0 / np.sqrt(5.0))  # |y - Θξ| = 1, |y| = √5
+    assert consistency(result, data, ["u0", "u1"], theta, y, np.zeros(2), None)["misfit_ratio"] is None

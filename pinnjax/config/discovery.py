@@ -335,7 +335,7 @@ def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versio
         "coefficients": eq.active(), "mask": eq.mask.tolist(), "frequencies": model.frequencies_,
         "rounds": model.results_[0].rounds,
         "per_seed": [{"seed": s, "equation": str(r.equation), "coefficients": r.equation.active(),
-                      "frequencies": r.frequencies, "rounds": r.rounds}
+                      "frequencies": r.frequencies, "rounds": r.rounds, "checks": r.checks}
                      for s, r in zip(exp.seeds, model.results_)],
         "selector": exp.options["selector"], "alternate": exp.options["alternate"],
         "penalty": exp.options["penalty"], "screen_penalty": exp.options["screen_penalty"], "seeds": list(exp.seeds),

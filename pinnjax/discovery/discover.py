@@ -75,13 +75,36 @@ class DiscoveryResult:
     """The equation, how often each term was selected under bootstrap resampling
     (``frequencies``: {term: fraction}), the selection rounds, the final training result,
     and the library values the first selection read (``selection_data``: Θ (N, K), lhs (N,)),
-    to try other selectors or thresholds on without retraining."""
+    to try other selectors or thresholds on without retraining. ``checks``: whether the
+    equation explains the data (see :func:`consistency`)."""
 
     equation: Equation
     frequencies: dict[str, float]
     rounds: list
     result: object
     selection_data: tuple = ()
+    checks: dict = dataclasses.field(default_factory=dict)
+
+
+def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.ndarray, xi: np.ndarray,
+                validation_mse: float | None) -> dict:
+    """How well the final network and equation explain the data.
+
+    ``data_rmse``: RMS misfit of the final network at all data points; ``fit_rmse``: the
+    held-out RMS error of the early-stopped data-only fit (≈ the noise level; None without
+    validation); ``misfit_ratio``: their ratio (≈ 1 when the equation is consistent with
+    the data, clearly above 1 when enforcing it costs data fit); ``residual_relative``:
+    ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points (Θ (N, K), lhs (N,), ξ (K,)).
+    """
+    sq = []
+    for j, out in enumerate(outputs):
+        pts, vals = data.of_trajectory(j)
+        sq.append((np.asarray(result.predict(pts, [out])[out], float) - vals) ** 2)
+    data_rmse = float(np.sqrt(np.mean(np.concatenate(sq))))
+    fit_rmse = None if validation_mse is None else float(np.sqrt(validation_mse))
+    return {"data_rmse": data_rmse, "fit_rmse": fit_rmse,
+            "misfit_ratio": None if not fit_rmse else data_rmse / fit_rmse,
+            "residual_relative": float(np.linalg.norm(y - theta @ xi) / (np.linalg.norm(y) or 1.0))}
 
 
 def domain_from_data(data: Measurements, time: str = "t"):
@@ -170,7 +193,8 @@ def _frequencies(selector, theta, y, level, n_bootstrap, seed):
 
 
 def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype, seed, validation, rng, callback):
-    """Fit the network to the data alone, early-stopped on a held-out ``validation`` fraction."""
+    """Fit the network to the data alone, early-stopped on a held-out ``validation`` fraction;
+    returns (result, best held-out MSE or None)."""
     held = rng.random(len(data)) < validation if validation > 0 else np.zeros(len(data), bool)
     terms = []
     for j, out in enumerate(outputs):
@@ -179,7 +203,7 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
                           name="data" if len(outputs) == 1 else f"data{j}"))
     problem = Problem(domain, tuple(outputs), terms)
     if not held.any():
-        return solve(problem, network, phases, dtype=dtype, seed=seed, callback=callback)
+        return solve(problem, network, phases, dtype=dtype, seed=seed, callback=callback), None
     with jax.enable_x64(dtype == "float64"):
         compiled, _ = compile_problem(problem, network)
     stop = ValidationStop(compiled, data.points[held], data.values[held], data.trajectory[held])
@@ -191,7 +215,9 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
         return halt
 
     result = solve(problem, network, phases, dtype=dtype, seed=seed, callback=watch)
-    return dataclasses.replace(result, params=stop.best_params) if stop.best_params is not None else result
+    if stop.best_params is None:
+        return result, None
+    return dataclasses.replace(result, params=stop.best_params), stop.best
 
 
 def retraining_steps(alternate: bool, smooth_first: bool) -> list[str]:
@@ -252,7 +278,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     def tagged(stage):
         return None if callback is None else (lambda info: callback({**info, "stage": stage}))
 
-    fit = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed, validation, rng, tagged("fit"))
+    fit, validation_mse = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed, validation, rng,
+                               tagged("fit"))
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
     rounds, result, network = [], fit, fit.network
@@ -308,4 +335,5 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),
                        "terms": named(mask)})
     freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
-    return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result, selection_data)
+    checks = consistency(result, data, outputs, theta, y, xi, validation_mse)
+    return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result, selection_data, checks)

@@ -141,3 +141,10 @@ class PDEDiscovery:
         freq = {t: f for t, f in self.frequencies_.items() if f > 0}
         if freq:
             print("selected in: " + ", ".join(f"{t} {f:.0%}" for t, f in freq.items()))
+        checks = self.results_[0].checks
+        if checks:
+            line = f"data misfit (RMS) {checks['data_rmse']:.4g}"
+            if checks["fit_rmse"] is not None:
+                line += (f", {checks['misfit_ratio']:.2f}x the data-only fit's held-out error "
+                         f"{checks['fit_rmse']:.4g}")
+            print(line + f"; equation residual {checks['residual_relative']:.2%} of |{self.equation_.lhs}|")
