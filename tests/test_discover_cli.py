@@ -148,6 +148,10 @@ def test_library_extra_terms_lhs_and_defaults(heat_dir):
     assert exp.library.terms[-2:] == ("sin(pi*x)", "u*u_xx*x") and len(exp.library) == 11
     assert exp.lhs == "u_t" and exp.seeds == (0,)
     assert exp.options["selector"] == "stlsq" and exp.options["n_collocation"] == 1000
+    assert exp.options["stable_fraction"] == 0.5 and exp.options["screen_penalty"] is None
+    off = build_discovery(load_config(heat_dir / "heat.yaml", ["stable_fraction=null", "screen_penalty=0.01"]),
+                          heat_dir)
+    assert off.options["stable_fraction"] is None and off.options["screen_penalty"] == 0.01
     assert tuple(exp.domain.coordinate_names) == ("x", "t")  # the data's bounding box
 
 
@@ -192,6 +196,7 @@ BAD = [
     (None, ["data.field=v"], r"missing column\(s\) \['v'\]"),
     (None, ["penalty=-0.05"], r"penalty.*fraction of var\(lhs\) >= 0 \(e\.g\. 5\.0e-2\), got -0\.05"),
     (None, ["screen_penalty=-1"], r"screen_penalty.*fraction of var\(lhs\) >= 0 .*got -1"),
+    (None, ["stable_fraction=0"], r"stable_fraction.*must be in \(0, 1\], got 0 \(int\); use null to turn it off"),
     (None, ["validation=1.5"], r"validation.*must be in \[0, 1\), got 1\.5"),
     (None, ["selector=lasso"], r"selector \(line 5\): unknown selector 'lasso' \(str\)\. Valid: stlsq, l1"),
     (None, ["data.files=[nope.npz]"], r"data\.files.*file 'nope\.npz' does not exist"),

@@ -349,3 +349,17 @@ def test_consistency_reports_misfit_against_the_fit_and_the_equation_residual():
     assert checks["fit_rmse"] == pytest.approx(0.1) and checks["misfit_ratio"] == pytest.approx(rmse / 0.1)
     assert checks["residual_relative"] == pytest.approx(1.0 / np.sqrt(5.0))  # |y - Θξ| = 1, |y| = √5
     assert consistency(result, data, ["u0", "u1"], theta, y, np.zeros(2), None)["misfit_ratio"] is None
+
+
+def test_frequent_bootstrap_terms_join_the_first_active_set():
+    # The KS 10% case: the selection kept terms 0, 2, 3; terms 1 and 4 were kept in 60% of
+    # the resamples, term 5 in 40%.
+    from pinnjax.discovery.discover import with_frequent_terms
+
+    mask = np.array([True, False, True, True, False, False])
+    freq = np.array([1.0, 0.6, 1.0, 0.9, 0.6, 0.4])
+    joined, added = with_frequent_terms(mask, freq, 0.5)
+    assert joined.tolist() == [True, True, True, True, True, False]
+    assert added.tolist() == [False, True, False, False, True, False]
+    assert with_frequent_terms(mask, freq, 0.7)[0].tolist() == mask.tolist()
+    assert with_frequent_terms(mask, None, 0.5)[0] is mask and not with_frequent_terms(mask, freq, None)[1].any()

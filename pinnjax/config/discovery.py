@@ -242,6 +242,10 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
         if top[key] is not None and top[key] < 0:
             raise ConfigError(key, f"expected a fraction of var(lhs) >= 0 (e.g. 5.0e-2), got {describe(top[key])}",
                               line_of(config, key))
+    if top["stable_fraction"] is not None and not 0.0 < top["stable_fraction"] <= 1.0:
+        raise ConfigError("stable_fraction", "the fraction of bootstrap resamples that must keep a term for it to "
+                          f"join the first active set must be in (0, 1], got {describe(top['stable_fraction'])}; "
+                          "use null to turn it off", line_of(config, "stable_fraction"))
     if not 0.0 <= top["validation"] < 1.0:
         raise ConfigError("validation", f"the fraction of data held out to early-stop the fit must be in [0, 1), "
                           f"got {describe(top['validation'])}; use 0 to fit all data to the end", line_of(config, "validation"))
@@ -251,6 +255,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     make_network(len(data.coordinates), data.n_trajectories, top["seeds"][0])  # report network errors now
     options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
                "screen_penalty": None if top["screen_penalty"] is None else float(top["screen_penalty"]),
+               "stable_fraction": None if top["stable_fraction"] is None else float(top["stable_fraction"]),
                "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
@@ -338,7 +343,8 @@ def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versio
                       "frequencies": r.frequencies, "rounds": r.rounds, "checks": r.checks}
                      for s, r in zip(exp.seeds, model.results_)],
         "selector": exp.options["selector"], "alternate": exp.options["alternate"],
-        "penalty": exp.options["penalty"], "screen_penalty": exp.options["screen_penalty"], "seeds": list(exp.seeds),
+        "penalty": exp.options["penalty"], "screen_penalty": exp.options["screen_penalty"],
+        "stable_fraction": exp.options["stable_fraction"], "seeds": list(exp.seeds),
         "dtype": exp.options["dtype"],
         "n_points": len(exp.data), "n_trajectories": exp.data.n_trajectories, "noise": exp.source["noise"],
         "data": exp.source, "wall_time": wall, "jax_version": versions["jax"], "device": versions["device"],

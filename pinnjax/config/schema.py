@@ -1,7 +1,7 @@
 """Checking a config mapping against a parameter table, with messages that name the fix.
 
 A table maps each key to ``(kind, default)``; ``REQUIRED`` marks keys without a default.
-Kinds: "float", "int", "posint", "nonnegint", "bool", "str", "name" (an identifier),
+Kinds: "float", "optfloat" (a number or null), "int", "posint", "nonnegint", "bool", "str", "name" (an identifier),
 "expr" (text or number), "floats" (list of numbers), "strs" (list of names), "mapping",
 "list", "any", "seeds" (list of ints >= 0), "files" (a path or a list of paths), or a
 tuple of allowed strings (a choice, e.g. the samplers).
@@ -16,7 +16,7 @@ from .errors import ConfigError, describe, did_you_mean
 REQUIRED = object()
 
 KIND_TEXT = {
-    "float": "a number", "int": "an integer", "posint": "a positive integer",
+    "float": "a number", "optfloat": "a number or null", "int": "an integer", "posint": "a positive integer",
     "nonnegint": "an integer >= 0", "bool": "true or false", "str": "a text",
     "name": "a name (letters, digits, _; not starting with a digit)",
     "expr": "a number or a text expression", "floats": "a list of numbers",
@@ -25,7 +25,7 @@ KIND_TEXT = {
     "seeds": "a non-empty list of integers >= 0, e.g. [0, 1, 2]",
     "files": "a file path or a non-empty list of file paths (.npz or .csv)",
 }
-SHORT = {"float": "number", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]", "names": "[names]",
+SHORT = {"float": "number", "optfloat": "number|null", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]", "names": "[names]",
          "name": "identifier", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}",
          "seeds": "[int >= 0]", "files": "path|[paths]"}
 
@@ -52,6 +52,7 @@ def _is_int(v) -> bool:
 CHECKS = {
     "any": lambda v: True,
     "float": _is_number,
+    "optfloat": lambda v: v is None or _is_number(v),
     "int": _is_int,
     "posint": lambda v: _is_int(v) and v > 0,
     "nonnegint": lambda v: _is_int(v) and v >= 0,

@@ -8,7 +8,8 @@
    With ``smooth_first``, the network is first retrained on data + the residual of the
    whole library, which damps noise before the selection reads its derivatives; with
    ``union_fit`` the first active set is the union of the selections on the data-only
-   fit and on that smoothed network.
+   fit and on that smoothed network; terms kept in at least ``stable_fraction`` of the
+   bootstrap resamples (step 4) join it too.
 3. ``alternate=False``: refit the kept terms by least squares and stop. ``alternate=True``
    (alternating direction): retrain network and coefficients jointly on data + the
    residual ``lhs - Θ_active ξ`` (an unregularized fit of the kept terms, coefficients in
@@ -220,6 +221,16 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
     return dataclasses.replace(result, params=stop.best_params), stop.best
 
 
+def with_frequent_terms(mask: np.ndarray, frequencies: np.ndarray | None,
+                        stable_fraction: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(mask ∪ {terms kept in >= ``stable_fraction`` of the bootstrap resamples}, the terms
+    that added), all (K,) bool; unchanged when either is None."""
+    if frequencies is None or stable_fraction is None:
+        return mask, np.zeros_like(mask)
+    frequent = np.asarray(frequencies) >= stable_fraction
+    return mask | frequent, frequent & ~mask
+
+
 def retraining_steps(alternate: bool, smooth_first: bool) -> list[str]:
     """The options that are on and train with the PDE, so need physics phases."""
     return [name for name, on in (("alternate", alternate), ("smooth_first", smooth_first)) if on]
@@ -230,7 +241,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
              smooth_first: bool = True, union_fit: bool = True, validation: float = 0.2,
-             polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY, callback=None) -> DiscoveryResult:
+             polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY, stable_fraction: float | None = 0.5,
+             callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -238,9 +250,12 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     the residual of the *whole* library (every coefficient trained), so noise is smoothed
     by some PDE in the library's span; the selection then reads that network. ``penalty``:
     a term is kept only if it lowers the selection's validation error by this fraction
-    of var(lhs) (default 0.05) when the physics rounds re-select. ``screen_penalty``: the
-    same for the first selection(s) (default 0.01, more permissive, so the first set is a
-    superset that the physics rounds prune; None: ``penalty``).
+    of var(lhs) (default 0.05). ``screen_penalty``: the same for the first selection(s)
+    only (None, the default: ``penalty``; smaller makes the first set a superset for the
+    physics rounds to prune). ``stable_fraction``: terms
+    kept in at least this fraction of the ``n_bootstrap`` resamples of the first selection
+    also join the first active set (an unstable selection starts from the superset, which
+    the physics rounds prune; None: off).
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
@@ -264,6 +279,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
                          "smooth_first=False")
     lhs = lhs or f"{field}_{coords[-1]}"
     screen = penalty if screen_penalty is None else screen_penalty
+    if stable_fraction is not None and not 0.0 < stable_fraction <= 1.0:
+        raise ValueError(f"stable_fraction must be in (0, 1] (e.g. 0.5) or None, got {stable_fraction}")
     lib = _Library(library, field, coords, lhs)
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
     rng = np.random.default_rng(seed)
@@ -316,7 +333,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if fit_mask is not None:
         mask = mask | fit_mask
     frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
-    rounds.append({"stage": "select", "level": level, "terms": named(mask)})
+    mask, added = with_frequent_terms(mask, frequencies, stable_fraction)
+    rounds.append({"stage": "select", "level": level, "terms": named(mask), "from_bootstrap": named(added)})
     xi, converged = refit(theta, y, mask), True
     for _ in range(max_rounds if alternate else 0):
         result, xi, theta, y = physics_round(mask, theta, y, network)

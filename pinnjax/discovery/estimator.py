@@ -38,7 +38,8 @@ class PDEDiscovery:
     first selection (damps noise; one more training phase). ``penalty``: a kept term must
     lower the selection's validation error by this fraction of var(lhs) when the physics
     rounds re-select; ``screen_penalty`` is the same for the first selection (None:
-    ``penalty``). ``union_fit``:
+    ``penalty``). ``stable_fraction``: terms kept in at least this fraction of the bootstrap
+    resamples join the first active set (None: off). ``union_fit``:
     start from the union of the selections on the data-only fit and on the smoothed
     network. ``polish_phases``: a last joint training of the final terms (default L-BFGS
     6,000 steps; empty: none).
@@ -51,7 +52,8 @@ class PDEDiscovery:
 
     def __init__(self, library: Library | None = None, *, lhs: str | None = None, selector: str = "stlsq",
                  alternate: bool = True, penalty: float = DEFAULT_PENALTY,
-                 screen_penalty: float | None = SCREEN_PENALTY, network: Callable | None = None,
+                 screen_penalty: float | None = SCREEN_PENALTY, stable_fraction: float | None = 0.5,
+                 network: Callable | None = None,
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
@@ -63,10 +65,13 @@ class PDEDiscovery:
         for name, value in (("penalty", penalty), ("screen_penalty", screen_penalty)):
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0 (a fraction of var(lhs), e.g. 0.05), got {value}")
+        if stable_fraction is not None and not 0.0 < stable_fraction <= 1.0:
+            raise ValueError(f"stable_fraction must be in (0, 1] (e.g. 0.5) or None, got {stable_fraction}")
         if not seeds:
             raise ValueError("seeds must name at least one seed, e.g. seeds=(0,)")
         self.library, self.lhs, self.selector, self.alternate = library, lhs, selector, alternate
         self.penalty, self.screen_penalty, self.network = penalty, screen_penalty, network or default_network
+        self.stable_fraction = stable_fraction
         self.fit_phases, self.physics_phases = list(fit_phases), list(physics_phases)
         self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
@@ -91,7 +96,7 @@ class PDEDiscovery:
             discover(domain, data, self.network(len(data.coordinates), data.n_trajectories, seed), library,
                      lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
                      physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
-                     screen_penalty=self.screen_penalty, data_loss=self.data_loss, dtype=self.dtype, seed=seed,
+                     screen_penalty=self.screen_penalty, stable_fraction=self.stable_fraction, data_loss=self.data_loss, dtype=self.dtype, seed=seed,
                      max_rounds=self.max_rounds,
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases, callback=self.callback)
