@@ -255,7 +255,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     physics rounds to prune). ``stable_fraction``: terms
     kept in at least this fraction of the ``n_bootstrap`` resamples of the first selection
     also join the first active set (an unstable selection starts from the superset, which
-    the physics rounds prune; None: off).
+    the physics rounds prune; None: off; ignored when ``alternate`` is False).
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
@@ -333,7 +333,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if fit_mask is not None:
         mask = mask | fit_mask
     frequencies = _frequencies(selector, theta, y, level, n_bootstrap, seed)
-    mask, added = with_frequent_terms(mask, frequencies, stable_fraction)
+    # Only the physics rounds prune: without them the superset would be the answer.
+    mask, added = with_frequent_terms(mask, frequencies, stable_fraction if alternate else None)
     rounds.append({"stage": "select", "level": level, "terms": named(mask), "from_bootstrap": named(added)})
     xi, converged = refit(theta, y, mask), True
     for _ in range(max_rounds if alternate else 0):
