@@ -100,6 +100,7 @@ def main() -> None:
                         help="pinnjax variant: sparsity penalty of the first selection(s) (default: the library's)")
     parser.add_argument("--stable-fraction", type=float,
                         help="pinnjax variant: bootstrap fraction that adds a term to the first set (0: off)")
+    parser.add_argument("--polish-pde-weight", type=float, help="pinnjax variant: residual weight in the polish")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
@@ -112,6 +113,8 @@ def main() -> None:
         options["screen_penalty"] = args.screen_penalty
     if args.stable_fraction is not None:
         options["stable_fraction"] = args.stable_fraction or None
+    if args.polish_pde_weight is not None:
+        options["polish_pde_weight"] = args.polish_pde_weight
     if args.no_smooth_first:
         options["smooth_first"] = False
     if args.no_union_fit:
@@ -120,7 +123,7 @@ def main() -> None:
         options["polish_phases"] = (pj.LBFGS(args.polish_lbfgs),) if args.polish_lbfgs else ()
     tool = args.label or "pinnjax"
     if options and not args.label:
-        parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label "
+        parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --polish-pde-weight / --no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label "
                      "for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]

@@ -242,7 +242,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
              smooth_first: bool = True, union_fit: bool = True, validation: float = 0.2,
              polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY, stable_fraction: float | None = 0.5,
-             callback=None) -> DiscoveryResult:
+             polish_pde_weight: float = 1.0, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -261,7 +261,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
     ``union_fit``: also select on the data-only fit and start from the union of both sets
     (the physics rounds then prune it). ``polish_phases``: phases of a last joint training
-    of the final terms (skipped when empty). Each physics/polish entry of ``rounds``
+    of the final terms (skipped when empty), with the residual's weight ``polish_pde_weight``
+    (data weight 1; more enforces the equation harder). Each physics/polish entry of ``rounds``
     records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth", "physics" or "polish").
@@ -301,8 +302,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
     rounds, result, network = [], fit, fit.network
 
-    def physics_round(mask, theta, y, network, stage="physics", phases=physics_phases):
-        """Retrain network + coefficients of the terms in ``mask`` on data + residual."""
+    def physics_round(mask, theta, y, network, stage="physics", phases=physics_phases, weight=1.0):
+        """Retrain network + coefficients of the terms in ``mask`` on data + ``weight`` × residual."""
         xi = refit(theta, y, mask)
         active = [k for k in range(len(library)) if mask[k]]
         # Each coefficient is trained as a multiple of its least-squares estimate, so all
@@ -312,7 +313,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         for j, out in enumerate(outputs):
             pts, _ = data.of_trajectory(j)
             terms.append(PDE(lib.residual(active, scale, out), Given(np.concatenate([pts, colloc])),
-                             name="pde" if len(outputs) == 1 else f"pde{j}"))
+                             name="pde" if len(outputs) == 1 else f"pde{j}", weight=weight))
         physics = Problem(domain, tuple(outputs), terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
         result = solve(physics, network, phases, dtype=dtype, seed=seed, callback=tagged(stage))
         trained = result.coefficients
@@ -350,7 +351,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if not converged:  # out of rounds after a shrink: least squares on the last network
         xi = refit(theta, y, mask)
     if polish_phases and mask.any():
-        result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases)
+        result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases,
+                                              polish_pde_weight)
         rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),
                        "terms": named(mask)})
     freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
