@@ -123,8 +123,8 @@ def main() -> None:
         options["polish_phases"] = (pj.LBFGS(args.polish_lbfgs),) if args.polish_lbfgs else ()
     tool = args.label or "pinnjax"
     if options and not args.label:
-        parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --polish-pde-weight / --no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label "
-                     "for its rows")
+        parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --polish-pde-weight / "
+                     "--no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
         for noise in [float(v) for v in args.noise.split(",")]:

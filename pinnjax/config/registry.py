@@ -12,7 +12,12 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .. import geometry as geo
-from ..discovery.sparse import DEFAULT_PENALTY, SCREEN_PENALTY, SELECTORS
+from ..discovery.sparse import (
+    DEFAULT_PENALTY,
+    SCREEN_PENALTY,
+    SELECTORS,
+    STABLE_FRACTION,
+)
 from ..losses import LOSSES
 from ..nn import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..phases import LBFGS, Adam
@@ -157,7 +162,7 @@ DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
     "penalty": ("float", DEFAULT_PENALTY), "screen_penalty": ("float", SCREEN_PENALTY), "max_rounds": ("posint", 3),
-    "stable_fraction": ("optfloat", 0.5), "smooth_first": ("bool", True),
+    "stable_fraction": ("optfloat", STABLE_FRACTION), "smooth_first": ("bool", True),
     "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
     "n_collocation": ("posint", 4000), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),

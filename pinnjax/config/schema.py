@@ -1,8 +1,8 @@
 """Checking a config mapping against a parameter table, with messages that name the fix.
 
 A table maps each key to ``(kind, default)``; ``REQUIRED`` marks keys without a default.
-Kinds: "float", "optfloat" (a number or null), "int", "posint", "nonnegint", "bool", "str", "name" (an identifier),
-"expr" (text or number), "floats" (list of numbers), "strs" (list of names), "mapping",
+Kinds: "float", "optfloat" (a number or null), "int", "posint", "nonnegint", "bool", "str",
+"name" (an identifier), "expr" (text or number), "floats" (list of numbers), "strs" (list of names), "mapping",
 "list", "any", "seeds" (list of ints >= 0), "files" (a path or a list of paths), or a
 tuple of allowed strings (a choice, e.g. the samplers).
 """
@@ -16,7 +16,8 @@ from .errors import ConfigError, describe, did_you_mean
 REQUIRED = object()
 
 KIND_TEXT = {
-    "float": "a number", "optfloat": "a number or null", "int": "an integer", "posint": "a positive integer",
+    "float": "a number", "optfloat": "a number or null", "int": "an integer",
+    "posint": "a positive integer",
     "nonnegint": "an integer >= 0", "bool": "true or false", "str": "a text",
     "name": "a name (letters, digits, _; not starting with a digit)",
     "expr": "a number or a text expression", "floats": "a list of numbers",

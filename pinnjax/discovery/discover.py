@@ -41,7 +41,15 @@ from .data import DataError, Measurements
 from .early_stop import ValidationStop
 from .ensemble import selection_frequencies
 from .library import Library
-from .sparse import DEFAULT_PENALTY, SCREEN_PENALTY, lasso, refit, select_terms
+from .sparse import (
+    DEFAULT_PENALTY,
+    SCREEN_PENALTY,
+    STABLE_FRACTION,
+    check_sparsity_options,
+    lasso,
+    refit,
+    select_terms,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,7 +249,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              n_collocation: int = 4000, penalty: float = DEFAULT_PENALTY, data_loss: str = "mse",
              dtype: str = "float64", seed: int = 0, max_rounds: int = 3, n_bootstrap: int = 100,
              smooth_first: bool = True, union_fit: bool = True, validation: float = 0.2,
-             polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY, stable_fraction: float | None = 0.5,
+             polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY,
+             stable_fraction: float | None = STABLE_FRACTION,
              polish_pde_weight: float = 1.0, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
@@ -279,9 +288,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
                          "physics_phases=[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set alternate=False, "
                          "smooth_first=False")
     lhs = lhs or f"{field}_{coords[-1]}"
+    check_sparsity_options(penalty, screen_penalty, stable_fraction)
     screen = penalty if screen_penalty is None else screen_penalty
-    if stable_fraction is not None and not 0.0 < stable_fraction <= 1.0:
-        raise ValueError(f"stable_fraction must be in (0, 1] (e.g. 0.5) or None, got {stable_fraction}")
     lib = _Library(library, field, coords, lhs)
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
     rng = np.random.default_rng(seed)

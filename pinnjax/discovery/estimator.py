@@ -18,7 +18,13 @@ from ..phases import LBFGS, Adam
 from .data import Measurements, measurements
 from .discover import DiscoveryResult, discover, domain_from_data
 from .library import Library, polynomial_library
-from .sparse import DEFAULT_PENALTY, SCREEN_PENALTY, SELECTORS
+from .sparse import (
+    DEFAULT_PENALTY,
+    SCREEN_PENALTY,
+    SELECTORS,
+    STABLE_FRACTION,
+    check_sparsity_options,
+)
 
 
 def default_network(n_in: int, n_out: int, seed: int):
@@ -52,7 +58,8 @@ class PDEDiscovery:
 
     def __init__(self, library: Library | None = None, *, lhs: str | None = None, selector: str = "stlsq",
                  alternate: bool = True, penalty: float = DEFAULT_PENALTY,
-                 screen_penalty: float | None = SCREEN_PENALTY, stable_fraction: float | None = 0.5,
+                 screen_penalty: float | None = SCREEN_PENALTY,
+                 stable_fraction: float | None = STABLE_FRACTION,
                  network: Callable | None = None,
                  fit_phases: Sequence = (Adam(3000, 1e-3), LBFGS(3000)),
                  physics_phases: Sequence = (Adam(5000, 1e-3), LBFGS(8000)), n_collocation: int = 4000,
@@ -62,11 +69,7 @@ class PDEDiscovery:
                  callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
-        for name, value in (("penalty", penalty), ("screen_penalty", screen_penalty)):
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must be >= 0 (a fraction of var(lhs), e.g. 0.05), got {value}")
-        if stable_fraction is not None and not 0.0 < stable_fraction <= 1.0:
-            raise ValueError(f"stable_fraction must be in (0, 1] (e.g. 0.5) or None, got {stable_fraction}")
+        check_sparsity_options(penalty, screen_penalty, stable_fraction)
         if not seeds:
             raise ValueError("seeds must name at least one seed, e.g. seeds=(0,)")
         self.library, self.lhs, self.selector, self.alternate = library, lhs, selector, alternate
@@ -96,8 +99,8 @@ class PDEDiscovery:
             discover(domain, data, self.network(len(data.coordinates), data.n_trajectories, seed), library,
                      lhs=self.lhs, selector=self.selector, alternate=self.alternate, fit_phases=self.fit_phases,
                      physics_phases=self.physics_phases, n_collocation=self.n_collocation, penalty=self.penalty,
-                     screen_penalty=self.screen_penalty, stable_fraction=self.stable_fraction, data_loss=self.data_loss, dtype=self.dtype, seed=seed,
-                     max_rounds=self.max_rounds,
+                     screen_penalty=self.screen_penalty, stable_fraction=self.stable_fraction,
+                     data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases, callback=self.callback)
             for seed in self.seeds
