@@ -363,3 +363,16 @@ def test_frequent_bootstrap_terms_join_the_first_active_set():
     assert added.tolist() == [False, True, False, False, True, False]
     assert with_frequent_terms(mask, freq, 0.7)[0].tolist() == mask.tolist()
     assert with_frequent_terms(mask, None, 0.5)[0] is mask and not with_frequent_terms(mask, freq, None)[1].any()
+
+
+def test_probation_terms_stay_only_when_the_data_misfit_rises_beyond_its_resolution():
+    # 2,000 points: the RMS misfit's relative standard error is 1/sqrt(4000) = 1.58%, so
+    # dropping terms that raise the misfit 0.30 -> 0.304 (1.3%) shows the data do not need
+    # them; 0.30 -> 0.306 (2%) shows they do. With 8,000 points 1.3% is already enough.
+    from pinnjax.discovery.discover import needed_by_data
+
+    assert 1 / np.sqrt(4000) == pytest.approx(0.0158, abs=1e-4)
+    assert not needed_by_data(0.30, 0.304, 2000)
+    assert needed_by_data(0.30, 0.306, 2000)
+    assert needed_by_data(0.30, 0.304, 8000)
+    assert not needed_by_data(0.30, 0.29, 8000)  # dropping them fitted better: not needed

@@ -16,6 +16,9 @@
    physical units), re-select on the retrained network (the set only shrinks) and
    retrain again if it shrank, at most ``max_rounds`` times. ``polish_phases``: one more
    joint training of the final terms (e.g. a long L-BFGS) for the coefficients' last digits.
+   Terms that joined on the bootstrap's evidence alone and survived the rounds are on
+   probation: that last training runs with and without them, and they stay only if
+   dropping them raises the data misfit beyond its statistical resolution (1/√(2N)).
 4. Bootstrap the selection of step 2 (``n_bootstrap`` resamples of the rows, vmapped for
    STLSQ) to report how often each term is kept.
 """
@@ -95,6 +98,21 @@ class DiscoveryResult:
     checks: dict = dataclasses.field(default_factory=dict)
 
 
+def data_misfit(result, data: Measurements, outputs) -> float:
+    """RMS misfit of the trained network at all data points (every trajectory)."""
+    sq = []
+    for j, out in enumerate(outputs):
+        pts, vals = data.of_trajectory(j)
+        sq.append((np.asarray(result.predict(pts, [out])[out], float) - vals) ** 2)
+    return float(np.sqrt(np.mean(np.concatenate(sq))))
+
+
+def needed_by_data(misfit_with: float, misfit_without: float, n_points: int) -> bool:
+    """Whether removing terms raised the data misfit by more than the RMS misfit's own
+    statistical resolution from ``n_points`` residuals (relative standard error 1/√(2N))."""
+    return misfit_without > misfit_with * (1.0 + 1.0 / np.sqrt(2.0 * n_points))
+
+
 def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.ndarray, xi: np.ndarray,
                 validation_mse: float | None) -> dict:
     """How well the final network and equation explain the data.
@@ -105,11 +123,7 @@ def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.nd
     the data, clearly above 1 when enforcing it costs data fit); ``residual_relative``:
     ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points (Θ (N, K), lhs (N,), ξ (K,)).
     """
-    sq = []
-    for j, out in enumerate(outputs):
-        pts, vals = data.of_trajectory(j)
-        sq.append((np.asarray(result.predict(pts, [out])[out], float) - vals) ** 2)
-    data_rmse = float(np.sqrt(np.mean(np.concatenate(sq))))
+    data_rmse = data_misfit(result, data, outputs)
     fit_rmse = None if validation_mse is None else float(np.sqrt(validation_mse))
     return {"data_rmse": data_rmse, "fit_rmse": fit_rmse,
             "misfit_ratio": None if not fit_rmse else data_rmse / fit_rmse,
@@ -264,7 +278,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     physics rounds to prune). ``stable_fraction``: terms
     kept in at least this fraction of the ``n_bootstrap`` resamples of the first selection
     also join the first active set (an unstable selection starts from the superset, which
-    the physics rounds prune; None: off; ignored when ``alternate`` is False).
+    the physics rounds prune; those that survive stay only if the data need them, see the
+    module docstring; None: off; ignored when ``alternate`` is False).
     ``validation``: fraction of the data held out while fitting the network to the data
     alone; the fit stops when their error has not improved for 1,000 steps and keeps the
     best parameters (so noise is not fitted); 0 disables. The physics rounds use all data.
@@ -358,7 +373,24 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         mask = new_mask
     if not converged:  # out of rounds after a shrink: least squares on the last network
         xi = refit(theta, y, mask)
-    if polish_phases and mask.any():
+    on_probation = mask & added
+    if alternate and on_probation.any() and (mask & ~added).any():
+        # Terms admitted on the bootstrap's evidence stay only if the data need them: train
+        # the final set with and without them from the same network (the polish phases, or
+        # the physics phases without a polish) and drop them unless the misfit rises.
+        phases, weight = (polish_phases, polish_pde_weight) if polish_phases else (physics_phases, 1.0)
+        stage = "polish" if polish_phases else "physics"
+        with_them = physics_round(mask, theta, y, network, stage, phases, weight)
+        without = physics_round(mask & ~on_probation, theta, y, network, stage, phases, weight)
+        misfits = [data_misfit(r[0], data, outputs) for r in (with_them, without)]
+        keep = needed_by_data(*misfits, len(data))
+        rounds.append({"stage": "probation", "terms": named(on_probation), "misfit_with": misfits[0],
+                       "misfit_without": misfits[1], "kept": bool(keep)})
+        mask = mask if keep else mask & ~on_probation
+        result, xi, theta, y = with_them if keep else without
+        rounds.append({"stage": stage, "level": None, "trained": Equation(lhs, library.terms, xi).active(),
+                       "terms": named(mask)})
+    elif polish_phases and mask.any():
         result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases,
                                               polish_pde_weight)
         rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),
