@@ -232,6 +232,8 @@ def test_pde_discovery_finds_the_heat_law_from_two_trajectories():
     assert max(f for t, f in model.frequencies_.items() if t != "u_xx") <= 0.1
     assert model.equations()[0].startswith("u_t = 0.09")
     assert model.mask_.sum() == 1 and model.coef_.shape == (9,)
+    # alternate=False: no training with the PDE at all (no polish either)
+    assert [r["stage"] for r in model.results_[0].rounds] == ["select"]
 
 
 def test_l1_with_alternating_retraining_pins_the_diffusivity():

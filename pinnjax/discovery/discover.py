@@ -286,7 +286,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     ``union_fit``: also select on the data-only fit and start from the union of both sets
     (the physics rounds then prune it). ``polish_phases``: phases of a last joint training
     of the final terms (skipped when empty), with the residual's weight ``polish_pde_weight``
-    (data weight 1; more enforces the equation harder). Each physics/polish entry of ``rounds``
+    (data weight 1; more enforces the equation harder); like the physics rounds, only with
+    ``alternate``. Each physics/polish entry of ``rounds``
     records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth", "physics" or "polish").
@@ -390,7 +391,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         result, xi, theta, y = with_them if keep else without
         rounds.append({"stage": stage, "level": None, "trained": Equation(lhs, library.terms, xi).active(),
                        "terms": named(mask)})
-    elif polish_phases and mask.any():
+    elif alternate and polish_phases and mask.any():
         result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases,
                                               polish_pde_weight)
         rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),

@@ -48,7 +48,7 @@ class PDEDiscovery:
     resamples join the first active set (None: off). ``union_fit``:
     start from the union of the selections on the data-only fit and on the smoothed
     network. ``polish_phases``: a last joint training of the final terms (default L-BFGS
-    6,000 steps; empty: none).
+    6,000 steps; empty: none; only with ``alternate``).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
