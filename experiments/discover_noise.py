@@ -12,6 +12,7 @@ the tables in experiments/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -101,6 +102,10 @@ def main() -> None:
     parser.add_argument("--stable-fraction", type=float,
                         help="pinnjax variant: bootstrap fraction that adds a term to the first set (0: off)")
     parser.add_argument("--polish-pde-weight", type=float, help="pinnjax variant: residual weight in the polish")
+    parser.add_argument("--n-points", type=int,
+                        help="pinnjax variant: data points (default: the case's; 0: the full noisy grid, as PySINDy)")
+    parser.add_argument("--residual-data", type=int,
+                        help="pinnjax variant: enforce the residual at at most this many data points (default: all)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
@@ -121,12 +126,17 @@ def main() -> None:
         options["union_fit"] = False
     if args.polish_lbfgs is not None:
         options["polish_phases"] = (pj.LBFGS(args.polish_lbfgs),) if args.polish_lbfgs else ()
+    if args.residual_data is not None:
+        options["residual_data_points"] = args.residual_data
     tool = args.label or "pinnjax"
-    if options and not args.label:
+    if (options or args.n_points is not None) and not args.label:
         parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --polish-pde-weight / "
-                     "--no-smooth-first / --no-union-fit / --polish-lbfgs) needs a --label for its rows")
+                     "--no-smooth-first / --no-union-fit / --polish-lbfgs / --n-points / --residual-data) needs "
+                     "a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
+        if args.n_points is not None:
+            case = dataclasses.replace(case, n_points=args.n_points or case.grid_size())
         for noise in [float(v) for v in args.noise.split(",")]:
             for seed in [int(v) for v in args.seeds.split(",")]:
                 new = []

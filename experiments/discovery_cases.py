@@ -46,6 +46,10 @@ class Case:
         rng = np.random.default_rng([seed, int(round(noise * 1000))])
         return ref, u + noise * np.std(u) * rng.standard_normal(u.shape)
 
+    def grid_size(self) -> int:
+        """Number of points of the reference grid."""
+        return self.reference().fields["u"].size
+
     def scattered(self, noise: float, seed: int):
         """Measurements: ``n_points`` random grid points of the noisy grid."""
         ref, u = self.noisy_grid(noise, seed)

@@ -149,9 +149,11 @@ def test_library_extra_terms_lhs_and_defaults(heat_dir):
     assert exp.lhs == "u_t" and exp.seeds == (0,)
     assert exp.options["selector"] == "stlsq" and exp.options["n_collocation"] == 1000
     assert exp.options["stable_fraction"] == 0.5 and exp.options["screen_penalty"] is None
-    off = build_discovery(load_config(heat_dir / "heat.yaml", ["stable_fraction=null", "screen_penalty=0.01"]),
-                          heat_dir)
+    assert exp.options["residual_data_points"] is None
+    off = build_discovery(load_config(heat_dir / "heat.yaml", ["stable_fraction=null", "screen_penalty=0.01",
+                                                              "residual_data_points=500"]), heat_dir)
     assert off.options["stable_fraction"] is None and off.options["screen_penalty"] == 0.01
+    assert off.estimator().residual_data_points == 500
     assert tuple(exp.domain.coordinate_names) == ("x", "t")  # the data's bounding box
 
 

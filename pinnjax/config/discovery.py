@@ -257,6 +257,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "screen_penalty": None if top["screen_penalty"] is None else float(top["screen_penalty"]),
                "stable_fraction": None if top["stable_fraction"] is None else float(top["stable_fraction"]),
                "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
+               "residual_data_points": top["residual_data_points"],
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
                "smooth_first": top["smooth_first"], "union_fit": top["union_fit"],

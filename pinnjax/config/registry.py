@@ -165,7 +165,7 @@ DISCOVERY_TOP = {
     "stable_fraction": ("optfloat", STABLE_FRACTION), "smooth_first": ("bool", True),
     "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
-    "n_collocation": ("posint", 4000), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),
+    "n_collocation": ("posint", 4000), "residual_data_points": ("posint", None), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),
     "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", 100), "domain": ("mapping", None), "output": ("mapping", {}),
 }
 DISCOVERY_DATA = {

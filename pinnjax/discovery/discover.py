@@ -265,7 +265,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              smooth_first: bool = True, union_fit: bool = True, validation: float = 0.2,
              polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY,
              stable_fraction: float | None = STABLE_FRACTION,
-             polish_pde_weight: float = 1.0, callback=None) -> DiscoveryResult:
+             polish_pde_weight: float = 1.0, residual_data_points: int | None = None,
+             callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -287,7 +288,9 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     (the physics rounds then prune it). ``polish_phases``: phases of a last joint training
     of the final terms (skipped when empty), with the residual's weight ``polish_pde_weight``
     (data weight 1; more enforces the equation harder); like the physics rounds, only with
-    ``alternate``. Each physics/polish entry of ``rounds``
+    ``alternate``. The residual is enforced at the ``n_collocation`` points and at each
+    trajectory's data points, at most ``residual_data_points`` of them (a random subset;
+    None: all), which bounds the cost for large data sets. Each physics/polish entry of ``rounds``
     records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth", "physics" or "polish").
@@ -306,6 +309,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     lhs = lhs or f"{field}_{coords[-1]}"
     check_sparsity_options(penalty, screen_penalty, stable_fraction)
     screen = penalty if screen_penalty is None else screen_penalty
+    if residual_data_points is not None and residual_data_points < 0:
+        raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")
     lib = _Library(library, field, coords, lhs)
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
     rng = np.random.default_rng(seed)
@@ -323,6 +328,12 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     fit, validation_mse = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed, validation, rng,
                                tagged("fit"))
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
+    residual_points = []
+    for j in range(len(outputs)):
+        pts, _ = data.of_trajectory(j)
+        if residual_data_points is not None and len(pts) > residual_data_points:
+            pts = pts[rng.choice(len(pts), residual_data_points, replace=False)]
+        residual_points.append(np.concatenate([pts, colloc]))
     theta, y = _stacked_matrix(lib, fit, colloc, outputs)
     rounds, result, network = [], fit, fit.network
 
@@ -335,8 +346,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
         terms = list(data_terms)
         for j, out in enumerate(outputs):
-            pts, _ = data.of_trajectory(j)
-            terms.append(PDE(lib.residual(active, scale, out), Given(np.concatenate([pts, colloc])),
+            terms.append(PDE(lib.residual(active, scale, out), Given(residual_points[j]),
                              name="pde" if len(outputs) == 1 else f"pde{j}", weight=weight))
         physics = Problem(domain, tuple(outputs), terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
         result = solve(physics, network, phases, dtype=dtype, seed=seed, callback=tagged(stage))

@@ -48,7 +48,9 @@ class PDEDiscovery:
     resamples join the first active set (None: off). ``union_fit``:
     start from the union of the selections on the data-only fit and on the smoothed
     network. ``polish_phases``: a last joint training of the final terms (default L-BFGS
-    6,000 steps; empty: none; only with ``alternate``).
+    6,000 steps; empty: none; only with ``alternate``). ``residual_data_points``: the
+    residual is enforced at the collocation points and at most this many data points per
+    trajectory (None: all).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
@@ -66,7 +68,7 @@ class PDEDiscovery:
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
                  max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = True,
                  validation: float = 0.2, polish_phases: Sequence = (LBFGS(6000),), domain=None,
-                 callback: Callable | None = None):
+                 residual_data_points: int | None = None, callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         check_sparsity_options(penalty, screen_penalty, stable_fraction)
@@ -79,7 +81,7 @@ class PDEDiscovery:
         self.n_collocation, self.data_loss, self.dtype = n_collocation, data_loss, dtype
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
         self.smooth_first, self.union_fit, self.callback = smooth_first, union_fit, callback
-        self.polish_phases = list(polish_phases)
+        self.polish_phases, self.residual_data_points = list(polish_phases), residual_data_points
         if not 0.0 <= validation < 1.0:
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
         self.validation = validation
@@ -102,7 +104,8 @@ class PDEDiscovery:
                      screen_penalty=self.screen_penalty, stable_fraction=self.stable_fraction,
                      data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
-                     validation=self.validation, polish_phases=self.polish_phases, callback=self.callback)
+                     validation=self.validation, polish_phases=self.polish_phases,
+                     residual_data_points=self.residual_data_points, callback=self.callback)
             for seed in self.seeds
         ]
         return self
