@@ -178,7 +178,7 @@ def test_measurements_checks_name_the_problem(tmp_path):
 
 def test_discover_refuses_fewer_points_than_terms_and_mismatched_coordinates():
     import pinnjax as pj
-    from pinnjax.discovery import DataError, discover, measurements
+    from pinnjax.discovery import DataError, PDEDiscovery, discover, measurements
 
     domain = pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0)
     pts = np.random.default_rng(0).uniform(size=(5, 2))
@@ -192,6 +192,8 @@ def test_discover_refuses_fewer_points_than_terms_and_mismatched_coordinates():
         discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[])
     with pytest.raises(ValueError, match="^smooth_first retrain"):
         discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False)
+    with pytest.raises(ValueError, match=r"polish_pde_weight must be > 0 \(the residual's weight .*got -1"):
+        PDEDiscovery(polish_pde_weight=-1)
     with pytest.raises(ValueError, match=r"residual_data_points must be >= 0 or None \(all data points\), got -1"):
         discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False,
                  smooth_first=False, residual_data_points=-1)
@@ -262,19 +264,20 @@ def test_union_selection_and_polish_round_are_recorded():
     # active set is the union; the physics round prunes it back to u_xx; polish_phases add a
     # last joint training of that term, whose coefficient ends in the equation and in the
     # round's "trained" record. Exact heat data: u_xx within 0.3% as in the L1 test above,
-    # with the residual at a third of the data points.
+    # with the residual at a third of the data points and weighted 3 in the polish.
     import pinnjax as pj
     from pinnjax.discovery import PDEDiscovery
 
     model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), network=_small_net,
                          fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], physics_phases=[pj.LBFGS(1000)],
                          polish_phases=[pj.LBFGS(500)], n_collocation=1000, n_bootstrap=0,
-                         residual_data_points=100)
+                         residual_data_points=100, polish_pde_weight=3.0)
     model.fit(_two_heat_trajectories())
     rounds = model.results_[0].rounds
     # the residual is enforced at 100 of each trajectory's 300 data points + 1,000 collocation points
     pdes = [t for t in model.results_[0].result.compiled.problem.terms if t.name.startswith("pde")]
     assert [t.points.points.shape for t in pdes] == [(1100, 2), (1100, 2)]
+    assert [t.weight for t in pdes] == [3.0, 3.0]  # the polish's residual weight
     assert [r["stage"] for r in rounds] == ["select-fit", "smooth", "select", "physics", "polish"]
     assert set(rounds[0]["terms"]) <= set(rounds[2]["terms"])  # the union contains the fit's set
     assert list(model.coefficients()) == ["u_xx"]

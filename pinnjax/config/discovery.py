@@ -246,6 +246,10 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
         raise ConfigError("stable_fraction", "the fraction of bootstrap resamples that must keep a term for it to "
                           f"join the first active set must be in (0, 1], got {describe(top['stable_fraction'])}; "
                           "use null to turn it off", line_of(config, "stable_fraction"))
+    if not top["polish_pde_weight"] > 0:
+        raise ConfigError("polish_pde_weight", "the residual's weight in the polish training (data: 1) must be > 0, "
+                          f"got {describe(top['polish_pde_weight'])}; e.g. 10 enforces the equation harder",
+                          line_of(config, "polish_pde_weight"))
     if not 0.0 <= top["validation"] < 1.0:
         raise ConfigError("validation", f"the fraction of data held out to early-stop the fit must be in [0, 1), "
                           f"got {describe(top['validation'])}; use 0 to fit all data to the end", line_of(config, "validation"))
@@ -261,7 +265,8 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"], "n_bootstrap": top["n_bootstrap"],
                "smooth_first": top["smooth_first"], "union_fit": top["union_fit"],
-               "validation": float(top["validation"]), "polish_phases": polish}
+               "validation": float(top["validation"]), "polish_phases": polish,
+               "polish_pde_weight": float(top["polish_pde_weight"])}
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,
                   "output")
     return DiscoveryExperiment(top["name"], data, domain, library, lhs, tuple(top["seeds"]), make_network, options,

@@ -163,9 +163,11 @@ DISCOVERY_TOP = {
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
     "penalty": ("float", DEFAULT_PENALTY), "screen_penalty": ("float", SCREEN_PENALTY), "max_rounds": ("posint", 3),
     "stable_fraction": ("optfloat", STABLE_FRACTION), "smooth_first": ("bool", True),
-    "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []), "network": ("mapping", REQUIRED),
+    "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []),
+    "polish_pde_weight": ("float", 1.0), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
-    "n_collocation": ("posint", 4000), "residual_data_points": ("posint", None), "data_loss": ("loss", "mse"), "dtype": (DTYPES, "float64"),
+    "n_collocation": ("posint", 4000), "residual_data_points": ("posint", None), "data_loss": ("loss", "mse"),
+    "dtype": (DTYPES, "float64"),
     "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", 100), "domain": ("mapping", None), "output": ("mapping", {}),
 }
 DISCOVERY_DATA = {

@@ -253,6 +253,13 @@ def with_frequent_terms(mask: np.ndarray, frequencies: np.ndarray | None,
     return mask | frequent, frequent & ~mask
 
 
+def check_polish_weight(weight: float) -> None:
+    """ValueError unless the polish training's residual weight is a positive number."""
+    if not weight > 0:
+        raise ValueError(f"polish_pde_weight must be > 0 (the residual's weight against the data's 1, e.g. 10), "
+                         f"got {weight}")
+
+
 def retraining_steps(alternate: bool, smooth_first: bool) -> list[str]:
     """The options that are on and train with the PDE, so need physics phases."""
     return [name for name, on in (("alternate", alternate), ("smooth_first", smooth_first)) if on]
@@ -308,6 +315,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
                          "smooth_first=False")
     lhs = lhs or f"{field}_{coords[-1]}"
     check_sparsity_options(penalty, screen_penalty, stable_fraction)
+    check_polish_weight(polish_pde_weight)
     screen = penalty if screen_penalty is None else screen_penalty
     if residual_data_points is not None and residual_data_points < 0:
         raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")

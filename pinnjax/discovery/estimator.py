@@ -16,7 +16,7 @@ import numpy as np
 from ..nn import MLP
 from ..phases import LBFGS, Adam
 from .data import Measurements, measurements
-from .discover import DiscoveryResult, discover, domain_from_data
+from .discover import DiscoveryResult, check_polish_weight, discover, domain_from_data
 from .library import Library, polynomial_library
 from .sparse import (
     DEFAULT_PENALTY,
@@ -48,7 +48,8 @@ class PDEDiscovery:
     resamples join the first active set (None: off). ``union_fit``:
     start from the union of the selections on the data-only fit and on the smoothed
     network. ``polish_phases``: a last joint training of the final terms (default L-BFGS
-    6,000 steps; empty: none; only with ``alternate``). ``residual_data_points``: the
+    6,000 steps; empty: none; only with ``alternate``), with the residual weighted
+    ``polish_pde_weight`` (data 1). ``residual_data_points``: the
     residual is enforced at the collocation points and at most this many data points per
     trajectory (None: all).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
@@ -68,7 +69,8 @@ class PDEDiscovery:
                  data_loss: str = "mse", dtype: str = "float64", seeds: Sequence[int] = (0,),
                  max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = True,
                  validation: float = 0.2, polish_phases: Sequence = (LBFGS(6000),), domain=None,
-                 residual_data_points: int | None = None, callback: Callable | None = None):
+                 polish_pde_weight: float = 1.0, residual_data_points: int | None = None,
+                 callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         check_sparsity_options(penalty, screen_penalty, stable_fraction)
@@ -82,6 +84,8 @@ class PDEDiscovery:
         self.seeds, self.max_rounds, self.n_bootstrap, self.domain = tuple(seeds), max_rounds, n_bootstrap, domain
         self.smooth_first, self.union_fit, self.callback = smooth_first, union_fit, callback
         self.polish_phases, self.residual_data_points = list(polish_phases), residual_data_points
+        check_polish_weight(polish_pde_weight)
+        self.polish_pde_weight = polish_pde_weight
         if not 0.0 <= validation < 1.0:
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
         self.validation = validation
@@ -105,7 +109,7 @@ class PDEDiscovery:
                      data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases,
-                     residual_data_points=self.residual_data_points, callback=self.callback)
+                     polish_pde_weight=self.polish_pde_weight, residual_data_points=self.residual_data_points, callback=self.callback)
             for seed in self.seeds
         ]
         return self
