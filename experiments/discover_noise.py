@@ -192,7 +192,8 @@ def main() -> None:
             "at 10% noise and above is limited by the data, not the method: the Cramér-Rao bound (section "
             "'Discovery: information limit of the benchmark data') puts its standard deviation at 4.2% (10%), "
             "10.6% (25%) and 21% (50%) even with the equation's form and initial condition known, so a max "
-            "error <= 2% at 10% noise happens in only ~36% of draws for the best possible estimator.",
+            "error <= 2% at 10% noise happens in only ~36% of draws for the best possible estimator; given the full "
+            "grid (bound 1.2%), pinnjax's max errors are 0.26 / 1.77 / 0.19% (`pinnjax (full grid)`).",
             table(rows),
         )
 
