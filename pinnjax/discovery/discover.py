@@ -392,27 +392,25 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         mask = new_mask
     if not converged:  # out of rounds after a shrink: least squares on the last network
         xi = refit(theta, y, mask)
-    on_probation = mask & added
-    if alternate and on_probation.any() and (mask & ~added).any():
-        # Terms admitted on the bootstrap's evidence stay only if the data need them: train
-        # the final set with and without them from the same network (the polish phases, or
-        # the physics phases without a polish) and drop them unless the misfit rises.
-        phases, weight = (polish_phases, polish_pde_weight) if polish_phases else (physics_phases, 1.0)
-        stage = "polish" if polish_phases else "physics"
-        with_them = physics_round(mask, theta, y, network, stage, phases, weight)
-        without = physics_round(mask & ~on_probation, theta, y, network, stage, phases, weight)
-        misfits = [data_misfit(r[0], data, outputs) for r in (with_them, without)]
-        keep = needed_by_data(*misfits, len(data))
-        rounds.append({"stage": "probation", "terms": named(on_probation), "misfit_with": misfits[0],
-                       "misfit_without": misfits[1], "kept": bool(keep)})
-        mask = mask if keep else mask & ~on_probation
-        result, xi, theta, y = with_them if keep else without
+    on_probation = mask & added if (mask & ~added).any() else np.zeros_like(mask)
+    if alternate and mask.any() and (polish_phases or on_probation.any()):
+        # The last training: the polish phases, or the physics phases when there is no polish
+        # and only the probation needs one. Terms admitted on the bootstrap's evidence stay
+        # only if the data need them: the final set trains with and without them from the
+        # same network, and they are dropped unless the misfit rises.
+        phases, weight, stage = ((polish_phases, polish_pde_weight, "polish") if polish_phases
+                                 else (physics_phases, 1.0, "physics"))
+        final = physics_round(mask, theta, y, network, stage, phases, weight)
+        if on_probation.any():
+            without = physics_round(mask & ~on_probation, theta, y, network, stage, phases, weight)
+            misfits = [data_misfit(r[0], data, outputs) for r in (final, without)]
+            keep = bool(needed_by_data(*misfits, len(data)))
+            rounds.append({"stage": "probation", "terms": named(on_probation), "misfit_with": misfits[0],
+                           "misfit_without": misfits[1], "kept": keep})
+            if not keep:
+                mask, final = mask & ~on_probation, without
+        result, xi, theta, y = final
         rounds.append({"stage": stage, "level": None, "trained": Equation(lhs, library.terms, xi).active(),
-                       "terms": named(mask)})
-    elif alternate and polish_phases and mask.any():
-        result, xi, theta, y = physics_round(mask, theta, y, network, "polish", polish_phases,
-                                              polish_pde_weight)
-        rounds.append({"stage": "polish", "level": None, "trained": Equation(lhs, library.terms, xi).active(),
                        "terms": named(mask)})
     freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
     checks = consistency(result, data, outputs, theta, y, xi, validation_mse)

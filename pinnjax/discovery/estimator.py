@@ -109,7 +109,8 @@ class PDEDiscovery:
                      data_loss=self.data_loss, dtype=self.dtype, seed=seed, max_rounds=self.max_rounds,
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases,
-                     polish_pde_weight=self.polish_pde_weight, residual_data_points=self.residual_data_points, callback=self.callback)
+                     polish_pde_weight=self.polish_pde_weight, residual_data_points=self.residual_data_points,
+                     callback=self.callback)
             for seed in self.seeds
         ]
         return self
