@@ -157,6 +157,9 @@ def test_library_extra_terms_lhs_and_defaults(heat_dir):
     assert exp.options["polish_pde_weight"] == 1.0
     assert build_discovery(load_config(heat_dir / "heat.yaml", ["polish_pde_weight=10"]),
                            heat_dir).estimator().polish_pde_weight == 10.0
+    assert exp.options["max_widenings"] == 1
+    assert build_discovery(load_config(heat_dir / "heat.yaml", ["max_widenings=0"]),
+                           heat_dir).estimator().max_widenings == 0
     assert tuple(exp.domain.coordinate_names) == ("x", "t")  # the data's bounding box
 
 
@@ -205,6 +208,7 @@ BAD = [
     (None, ["validation=1.5"], r"validation.*must be in \[0, 1\), got 1\.5"),
     (None, ["polish_pde_weight=0"], r"polish_pde_weight.*must be > 0, got 0 \(int\); e\.g\. 10"),
     (None, ["residual_data_points=0"], r"residual_data_points.*positive integer"),
+    (None, ["max_widenings=-1"], r"max_widenings.*integer >= 0"),
     (None, ["selector=lasso"], r"selector \(line 5\): unknown selector 'lasso' \(str\)\. Valid: stlsq, l1"),
     (None, ["data.files=[nope.npz]"], r"data\.files.*file 'nope\.npz' does not exist"),
     (None, ["data.reference={type: burgers}"], r"give exactly one source of data \(not both\)"),

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from .. import geometry as geo
 from ..discovery.sparse import (
     DEFAULT_PENALTY,
+    MAX_WIDENINGS,
     SCREEN_PENALTY,
     SELECTORS,
     STABLE_FRACTION,
@@ -162,6 +163,7 @@ DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
     "penalty": ("float", DEFAULT_PENALTY), "screen_penalty": ("float", SCREEN_PENALTY), "max_rounds": ("posint", 3),
+    "max_widenings": ("nonnegint", MAX_WIDENINGS),
     "stable_fraction": ("optfloat", STABLE_FRACTION), "smooth_first": ("bool", True),
     "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []),
     "polish_pde_weight": ("float", 1.0), "network": ("mapping", REQUIRED),

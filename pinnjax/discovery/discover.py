@@ -19,6 +19,9 @@
    Terms that joined on the bootstrap's evidence alone and survived the rounds are on
    probation: that last training runs with and without them, and they stay only if
    dropping them raises the data misfit beyond its statistical resolution (1/√(2N)).
+   If the final network then misfits the data beyond the data-only fit's held-out error
+   (a true term was missing from the first set; the rounds cannot add it), start again
+   from a set widened by the selections at a 5x smaller penalty; keep the better fit.
 4. Bootstrap the selection of step 2 (``n_bootstrap`` resamples of the rows, vmapped for
    STLSQ) to report how often each term is kept.
 """
@@ -46,6 +49,7 @@ from .ensemble import selection_frequencies
 from .library import Library
 from .sparse import (
     DEFAULT_PENALTY,
+    MAX_WIDENINGS,
     SCREEN_PENALTY,
     STABLE_FRACTION,
     check_sparsity_options,
@@ -111,6 +115,24 @@ def needed_by_data(misfit_with: float, misfit_without: float, n_points: int) -> 
     """Whether removing terms raised the data misfit by more than the RMS misfit's own
     statistical resolution from ``n_points`` residuals (relative standard error 1/√(2N))."""
     return misfit_without > misfit_with * (1.0 + 1.0 / np.sqrt(2.0 * n_points))
+
+
+def explains_data(misfit_ratio: float | None, n_held: int) -> bool:
+    """Whether the final network's RMS data misfit is within 3 standard errors of the
+    data-only fit's held-out RMS error (``misfit_ratio`` = their ratio; the held-out RMS
+    from ``n_held`` points has relative standard error 1/√(2 n_held)); True when unknown."""
+    if misfit_ratio is None or n_held <= 0:
+        return True
+    return misfit_ratio <= 1.0 + 3.0 / np.sqrt(2.0 * n_held)
+
+
+def fits_better(misfit: float, n_terms: int, other_misfit: float, other_terms: int, n_points: int) -> bool:
+    """Whether an answer (RMS data misfit, number of terms) beats another: a misfit lower by
+    more than its resolution 1/√(2N), or one within it with fewer terms."""
+    resolution = 1.0 / np.sqrt(2.0 * n_points)
+    if abs(misfit - other_misfit) > resolution * other_misfit:
+        return misfit < other_misfit
+    return n_terms < other_terms
 
 
 def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.ndarray, xi: np.ndarray,
@@ -217,7 +239,7 @@ def _frequencies(selector, theta, y, level, n_bootstrap, seed):
 
 def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype, seed, validation, rng, callback):
     """Fit the network to the data alone, early-stopped on a held-out ``validation`` fraction;
-    returns (result, best held-out MSE or None)."""
+    returns (result, best held-out MSE or None, number of held-out points)."""
     held = rng.random(len(data)) < validation if validation > 0 else np.zeros(len(data), bool)
     terms = []
     for j, out in enumerate(outputs):
@@ -226,7 +248,7 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
                           name="data" if len(outputs) == 1 else f"data{j}"))
     problem = Problem(domain, tuple(outputs), terms)
     if not held.any():
-        return solve(problem, network, phases, dtype=dtype, seed=seed, callback=callback), None
+        return solve(problem, network, phases, dtype=dtype, seed=seed, callback=callback), None, 0
     with jax.enable_x64(dtype == "float64"):
         compiled, _ = compile_problem(problem, network)
     stop = ValidationStop(compiled, data.points[held], data.values[held], data.trajectory[held])
@@ -239,8 +261,8 @@ def _fit(domain, data: Measurements, outputs, network, phases, data_loss, dtype,
 
     result = solve(problem, network, phases, dtype=dtype, seed=seed, callback=watch)
     if stop.best_params is None:
-        return result, None
-    return dataclasses.replace(result, params=stop.best_params), stop.best
+        return result, None, 0
+    return dataclasses.replace(result, params=stop.best_params), stop.best, int(held.sum())
 
 
 def with_frequent_terms(mask: np.ndarray, frequencies: np.ndarray | None,
@@ -273,7 +295,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY,
              stable_fraction: float | None = STABLE_FRACTION,
              polish_pde_weight: float = 1.0, residual_data_points: int | None = None,
-             callback=None) -> DiscoveryResult:
+             max_widenings: int = MAX_WIDENINGS, callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -297,7 +319,12 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     (data weight 1; more enforces the equation harder); like the physics rounds, only with
     ``alternate``. The residual is enforced at the ``n_collocation`` points and at each
     trajectory's data points, at most ``residual_data_points`` of them (a random subset;
-    None: all), which bounds the cost for large data sets. Each physics/polish entry of ``rounds``
+    None: all), which bounds the cost for large data sets. ``max_widenings``: when the final
+    network misfits the data beyond the data-only fit's held-out error (see
+    :func:`explains_data`), the first set probably lacked a true term, which the rounds
+    cannot add: start again from the smoothed network with the first set widened by the
+    selections at a 5x smaller penalty, and keep the answer that fits the data better
+    (:func:`fits_better`); at most this many times (0: never). Each physics/polish entry of ``rounds``
     records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth", "physics" or "polish").
@@ -317,6 +344,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     check_sparsity_options(penalty, screen_penalty, stable_fraction)
     check_polish_weight(polish_pde_weight)
     screen = penalty if screen_penalty is None else screen_penalty
+    if max_widenings < 0:
+        raise ValueError(f"max_widenings must be >= 0 (0: never widen the first set), got {max_widenings}")
     if residual_data_points is not None and residual_data_points < 0:
         raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")
     lib = _Library(library, field, coords, lhs)
@@ -333,8 +362,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     def tagged(stage):
         return None if callback is None else (lambda info: callback({**info, "stage": stage}))
 
-    fit, validation_mse = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed, validation, rng,
-                               tagged("fit"))
+    fit, validation_mse, n_held = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed,
+                                       validation, rng, tagged("fit"))
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
     residual_points = []
     for j in range(len(outputs)):
@@ -362,7 +391,45 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
         return result, xi, *_stacked_matrix(lib, result, colloc, outputs)
 
-    fit_mask = None
+    def prune(mask, added, theta, y, network, result):
+        """Physics rounds from ``mask`` (the set only shrinks), then the last training with
+        the probation of the ``added`` terms; returns (mask, ξ, result, Θ, lhs)."""
+        xi, converged = refit(theta, y, mask), True
+        for _ in range(max_rounds if alternate else 0):
+            result, xi, theta, y = physics_round(mask, theta, y, network)
+            network = result.network
+            level, new_mask = select_terms(selector, theta, y, rng, penalty, mask=mask)
+            rounds.append({"stage": "physics", "level": level, "trained": Equation(lhs, library.terms, xi).active(),
+                           "terms": named(new_mask)})
+            converged = np.array_equal(new_mask, mask)
+            if converged:
+                break
+            mask = new_mask
+        if not converged:  # out of rounds after a shrink: least squares on the last network
+            xi = refit(theta, y, mask)
+        on_probation = mask & added if (mask & ~added).any() else np.zeros_like(mask)
+        if alternate and mask.any() and (polish_phases or on_probation.any()):
+            # The last training: the polish phases, or the physics phases when there is no polish
+            # and only the probation needs one. Terms admitted on the bootstrap's evidence stay
+            # only if the data need them: the final set trains with and without them from the
+            # same network, and they are dropped unless the misfit rises.
+            phases, weight, stage = ((polish_phases, polish_pde_weight, "polish") if polish_phases
+                                     else (physics_phases, 1.0, "physics"))
+            final = physics_round(mask, theta, y, network, stage, phases, weight)
+            if on_probation.any():
+                without = physics_round(mask & ~on_probation, theta, y, network, stage, phases, weight)
+                misfits = [data_misfit(r[0], data, outputs) for r in (final, without)]
+                keep = bool(needed_by_data(*misfits, len(data)))
+                rounds.append({"stage": "probation", "terms": named(on_probation), "misfit_with": misfits[0],
+                               "misfit_without": misfits[1], "kept": keep})
+                if not keep:
+                    mask, final = mask & ~on_probation, without
+            result, xi, theta, y = final
+            rounds.append({"stage": stage, "level": None, "trained": Equation(lhs, library.terms, xi).active(),
+                           "terms": named(mask)})
+        return mask, xi, result, theta, y
+
+    fit_mask, fit_library = None, (theta, y)
     if smooth_first:
         if union_fit:
             fit_level, fit_mask = select_terms(selector, theta, y, rng, screen)
@@ -371,7 +438,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         result, _, theta, y = physics_round(np.ones(len(library), bool), theta, y, network, "smooth")
         network = result.network
         rounds.append({"stage": "smooth", "level": None, "terms": list(library.terms)})
-    selection_data = (theta, y)
+    selection_data, start = (theta, y), (network, result)
     level, mask = select_terms(selector, theta, y, rng, screen)
     if fit_mask is not None:
         mask = mask | fit_mask
@@ -379,39 +446,28 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     # Only the physics rounds prune: without them the superset would be the answer.
     mask, added = with_frequent_terms(mask, frequencies, stable_fraction if alternate else None)
     rounds.append({"stage": "select", "level": level, "terms": named(mask), "from_bootstrap": named(added)})
-    xi, converged = refit(theta, y, mask), True
-    for _ in range(max_rounds if alternate else 0):
-        result, xi, theta, y = physics_round(mask, theta, y, network)
-        network = result.network
-        level, new_mask = select_terms(selector, theta, y, rng, penalty, mask=mask)
-        rounds.append({"stage": "physics", "level": level, "trained": Equation(lhs, library.terms, xi).active(),
-                       "terms": named(new_mask)})
-        converged = np.array_equal(new_mask, mask)
-        if converged:
-            break
-        mask = new_mask
-    if not converged:  # out of rounds after a shrink: least squares on the last network
-        xi = refit(theta, y, mask)
-    on_probation = mask & added if (mask & ~added).any() else np.zeros_like(mask)
-    if alternate and mask.any() and (polish_phases or on_probation.any()):
-        # The last training: the polish phases, or the physics phases when there is no polish
-        # and only the probation needs one. Terms admitted on the bootstrap's evidence stay
-        # only if the data need them: the final set trains with and without them from the
-        # same network, and they are dropped unless the misfit rises.
-        phases, weight, stage = ((polish_phases, polish_pde_weight, "polish") if polish_phases
-                                 else (physics_phases, 1.0, "physics"))
-        final = physics_round(mask, theta, y, network, stage, phases, weight)
-        if on_probation.any():
-            without = physics_round(mask & ~on_probation, theta, y, network, stage, phases, weight)
-            misfits = [data_misfit(r[0], data, outputs) for r in (final, without)]
-            keep = bool(needed_by_data(*misfits, len(data)))
-            rounds.append({"stage": "probation", "terms": named(on_probation), "misfit_with": misfits[0],
-                           "misfit_without": misfits[1], "kept": keep})
-            if not keep:
-                mask, final = mask & ~on_probation, without
-        result, xi, theta, y = final
-        rounds.append({"stage": stage, "level": None, "trained": Equation(lhs, library.terms, xi).active(),
-                       "terms": named(mask)})
-    freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
+    first = mask
+    mask, xi, result, theta, y = prune(mask, added, theta, y, *start)
     checks = consistency(result, data, outputs, theta, y, xi, validation_mse)
+    for widening in range(1, (max_widenings if alternate else 0) + 1):
+        if explains_data(checks["misfit_ratio"], n_held):
+            break
+        # The equation does not explain the data: the first set probably lacked a true term
+        # (the rounds cannot add one). Start again from the smoothed network with a wider set:
+        # the selections at a 5x smaller penalty each time; keep whichever answer fits the data better.
+        wider = first.copy()
+        for lib_theta, lib_y in ([fit_library] if fit_mask is not None else []) + [selection_data]:
+            wider |= select_terms(selector, lib_theta, lib_y, rng, screen / 5.0**widening)[1]
+        rounds.append({"stage": "widen", "level": screen / 5.0**widening, "terms": named(wider), "checks": checks})
+        if np.array_equal(wider, first):
+            break
+        first, previous = wider, (mask, xi, result, theta, y, checks)
+        mask, xi, result, theta, y = prune(wider, np.zeros_like(wider), *selection_data, *start)
+        checks = consistency(result, data, outputs, theta, y, xi, validation_mse)
+        better = fits_better(checks["data_rmse"], int(mask.sum()), previous[-1]["data_rmse"], int(previous[0].sum()),
+                             len(data))
+        if not better:
+            mask, xi, result, theta, y, checks = previous
+        rounds.append({"stage": "widened", "terms": named(mask), "kept_wider": better, "checks": checks})
+    freq = {} if frequencies is None else dict(zip(library.terms, map(float, frequencies)))
     return DiscoveryResult(Equation(lhs, library.terms, xi), freq, rounds, result, selection_data, checks)

@@ -20,6 +20,7 @@ from .discover import DiscoveryResult, check_polish_weight, discover, domain_fro
 from .library import Library, polynomial_library
 from .sparse import (
     DEFAULT_PENALTY,
+    MAX_WIDENINGS,
     SCREEN_PENALTY,
     SELECTORS,
     STABLE_FRACTION,
@@ -51,7 +52,8 @@ class PDEDiscovery:
     6,000 steps; empty: none; only with ``alternate``), with the residual weighted
     ``polish_pde_weight`` (data 1). ``residual_data_points``: the
     residual is enforced at the collocation points and at most this many data points per
-    trajectory (None: all).
+    trajectory (None: all). ``max_widenings``: how often to restart from a wider first
+    set when the answer misfits the data (see :func:`discover`; 0: never).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
@@ -70,7 +72,7 @@ class PDEDiscovery:
                  max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = True,
                  validation: float = 0.2, polish_phases: Sequence = (LBFGS(6000),), domain=None,
                  polish_pde_weight: float = 1.0, residual_data_points: int | None = None,
-                 callback: Callable | None = None):
+                 max_widenings: int = MAX_WIDENINGS, callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         check_sparsity_options(penalty, screen_penalty, stable_fraction)
@@ -86,6 +88,9 @@ class PDEDiscovery:
         self.polish_phases, self.residual_data_points = list(polish_phases), residual_data_points
         check_polish_weight(polish_pde_weight)
         self.polish_pde_weight = polish_pde_weight
+        if not isinstance(max_widenings, int) or max_widenings < 0:
+            raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {max_widenings!r}")
+        self.max_widenings = max_widenings
         if not 0.0 <= validation < 1.0:
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
         self.validation = validation
@@ -110,7 +115,7 @@ class PDEDiscovery:
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases,
                      polish_pde_weight=self.polish_pde_weight, residual_data_points=self.residual_data_points,
-                     callback=self.callback)
+                     max_widenings=self.max_widenings, callback=self.callback)
             for seed in self.seeds
         ]
         return self

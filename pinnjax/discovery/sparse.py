@@ -26,6 +26,8 @@ SCREEN_PENALTY = None
 # Terms kept in at least this fraction of the first selection's bootstrap resamples join
 # the first active set (KS 10%: the two missed true terms sat at 60%).
 STABLE_FRACTION = 0.5
+# How often discover() may restart from a wider first set when its answer misfits the data.
+MAX_WIDENINGS = 1
 
 
 def check_sparsity_options(penalty: float, screen_penalty: float | None, stable_fraction: float | None) -> None:
