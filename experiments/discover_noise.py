@@ -106,6 +106,9 @@ def main() -> None:
                         help="pinnjax variant: data points (default: the case's; 0: the full noisy grid, as PySINDy)")
     parser.add_argument("--residual-data", type=int,
                         help="pinnjax variant: enforce the residual at at most this many data points (default: all)")
+    parser.add_argument("--max-widenings", type=int,
+                        help="pinnjax variant: restarts from a wider first set when the answer misfits the data "
+                             "(default: the library's, 1; 0: none)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
@@ -128,10 +131,13 @@ def main() -> None:
         options["polish_phases"] = (pj.LBFGS(args.polish_lbfgs),) if args.polish_lbfgs else ()
     if args.residual_data is not None:
         options["residual_data_points"] = args.residual_data
+    if args.max_widenings is not None:
+        options["max_widenings"] = args.max_widenings
     tool = args.label or "pinnjax"
     if (options or args.n_points is not None) and not args.label:
         parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --polish-pde-weight / "
-                     "--no-smooth-first / --no-union-fit / --polish-lbfgs / --n-points / --residual-data) needs "
+                     "--no-smooth-first / --no-union-fit / --polish-lbfgs / --n-points / --residual-data / "
+                     "--max-widenings) needs "
                      "a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]
@@ -175,10 +181,20 @@ def main() -> None:
             "10% row predates the probation step: there the kept branch is the same, deterministic training, so "
             "the same coefficients, if its test keeps u_xx and u_xxxx: dropping true terms raised the misfit 8x in "
             "the heat test; its wall time lacks that extra training). "
+            "Since 2026-11-25 an answer whose data misfit exceeds the data-only fit's held-out error by more than "
+            "3 standard errors (1 + 3/sqrt(2 n_held): 1.053 for KS's 1,600 held-out points, 1.106 for 400) is "
+            "retried once from a first set widened by the selections at a 5x smaller penalty, and the better "
+            "fit is kept (max_widenings 1); every `pinnjax` row that logged its checks passes them (misfit ratio "
+            "0.04-1.03), so it is unchanged, except KS 10% seeds 1 and 2, run before: `pinnjax (no widening)`. "
+            "There the first selection on the smoothed network picks u*u_x, u^2*u_xx, u*u_xxx (each in 100% of "
+            "the bootstrap resamples, the true u_xx and u_xxxx in 0-2%) and the physics rounds, which only "
+            "prune, keep that set; the checks flag it (data misfit 1.15x / 1.13x the held-out error, equation "
+            "residual 36% / 33% of |u_t|, against 0.94x and 4.5% for seed 0's right equation). "
             "`pinnjax (full grid)` is the defaults given the full noisy 256x101 grid (25,856 points, the data "
             "PySINDy gets; Cramér-Rao std of the viscosity 1.2% at 10% noise instead of 4.2%) with the residual "
             "at 2,000 of them (residual_data_points) + 2,000 collocation points. "
-            "`pinnjax (screen 1e-2)` selects first with penalty 0.01 (physics rounds 0.05), no bootstrap union; "
+            "`pinnjax (screen 1e-2)` selects first with penalty 0.01 (physics rounds 0.05), no bootstrap union (for "
+            "KS 10% seeds 1-2 close to the widened retry's first set); "
             "`pinnjax (polish PDE weight W)` weights the residual W (data 1) in the last training. "
             "Variants: `pinnjax (no polish)` without the last training; "
             "`pinnjax (no union/polish)` selects on the whole-library round only, no last training (the defaults before "
