@@ -373,6 +373,12 @@ def test_consistency_reports_misfit_against_the_fit_and_the_equation_residual():
     assert checks["fit_rmse"] == pytest.approx(0.1) and checks["misfit_ratio"] == pytest.approx(rmse / 0.1)
     assert checks["residual_relative"] == pytest.approx(1.0 / np.sqrt(5.0))  # |y - Θξ| = 1, |y| = √5
     assert consistency(result, data, ["u0", "u1"], theta, y, np.zeros(2), None)["misfit_ratio"] is None
+    # misfit ratio 1.32: within 3 standard errors of a held-out RMS from 4 points (1 + 3/sqrt(8) = 2.06),
+    # beyond them from 100 (1.21)
+    assert checks["explains_data"] and consistency(result, data, ["u0", "u1"], theta, y, np.array([2.0, 0.0]),
+                                                   0.01, n_held=4)["explains_data"]
+    assert not consistency(result, data, ["u0", "u1"], theta, y, np.array([2.0, 0.0]), 0.01,
+                           n_held=100)["explains_data"]
 
 
 def test_frequent_bootstrap_terms_join_the_first_active_set():
@@ -484,3 +490,23 @@ def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits(mo
     assert widened["checks"]["misfit_ratio"] < threshold and result.checks == widened["checks"]  # measured 0.91
     assert list(result.equation.active()) == ["u_xx"]
     assert abs(result.equation.active()["u_xx"] / 0.1 - 1) < 0.025  # measured 0.09940
+
+
+def test_print_warns_when_the_equation_does_not_explain_the_data(capsys):
+    # The KS 10% seed-1 checks: misfit 1.15x the held-out error from 1,600 points (allowed 1.053).
+    from pinnjax.discovery import PDEDiscovery
+    from pinnjax.discovery.discover import DiscoveryResult, Equation, explains_data
+
+    terms = ("u*u_x", "u**2*u_xx", "u*u_xxx")
+    checks = {"data_rmse": 0.0849, "fit_rmse": 0.0737, "misfit_ratio": 0.0849 / 0.0737, "residual_relative": 0.362,
+              "explains_data": explains_data(0.0849 / 0.0737, 1600)}
+    model = PDEDiscovery()
+    model.results_ = [DiscoveryResult(Equation("u_t", terms, np.array([-0.86, 0.279, -0.634])),
+                                      dict.fromkeys(terms, 1.0), [], None, (), checks)]
+    model.print()
+    out = capsys.readouterr().out
+    assert "1.15x the data-only fit's held-out error 0.0737; equation residual 36.20% of |u_t|" in out
+    assert "warning: the equation does not explain the data" in out and "max_widenings=2" in out
+    model.results_[0].checks["explains_data"] = True
+    model.print()
+    assert "warning" not in capsys.readouterr().out

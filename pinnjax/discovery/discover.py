@@ -136,20 +136,22 @@ def fits_better(misfit: float, n_terms: int, other_misfit: float, other_terms: i
 
 
 def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.ndarray, xi: np.ndarray,
-                validation_mse: float | None) -> dict:
+                validation_mse: float | None, n_held: int = 0) -> dict:
     """How well the final network and equation explain the data.
 
     ``data_rmse``: RMS misfit of the final network at all data points; ``fit_rmse``: the
     held-out RMS error of the early-stopped data-only fit (≈ the noise level; None without
     validation); ``misfit_ratio``: their ratio (≈ 1 when the equation is consistent with
     the data, clearly above 1 when enforcing it costs data fit); ``residual_relative``:
-    ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points (Θ (N, K), lhs (N,), ξ (K,)).
+    ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points (Θ (N, K), lhs (N,), ξ (K,));
+    ``explains_data``: :func:`explains_data` of the ratio with the fit's ``n_held`` held-out points.
     """
     data_rmse = data_misfit(result, data, outputs)
     fit_rmse = None if validation_mse is None else float(np.sqrt(validation_mse))
-    return {"data_rmse": data_rmse, "fit_rmse": fit_rmse,
-            "misfit_ratio": None if not fit_rmse else data_rmse / fit_rmse,
-            "residual_relative": float(np.linalg.norm(y - theta @ xi) / (np.linalg.norm(y) or 1.0))}
+    ratio = None if not fit_rmse else data_rmse / fit_rmse
+    return {"data_rmse": data_rmse, "fit_rmse": fit_rmse, "misfit_ratio": ratio,
+            "residual_relative": float(np.linalg.norm(y - theta @ xi) / (np.linalg.norm(y) or 1.0)),
+            "explains_data": explains_data(ratio, n_held)}
 
 
 def domain_from_data(data: Measurements, time: str = "t"):
@@ -448,9 +450,9 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     rounds.append({"stage": "select", "level": level, "terms": named(mask), "from_bootstrap": named(added)})
     first = mask
     mask, xi, result, theta, y = prune(mask, added, theta, y, *start)
-    checks = consistency(result, data, outputs, theta, y, xi, validation_mse)
+    checks = consistency(result, data, outputs, theta, y, xi, validation_mse, n_held)
     for widening in range(1, (max_widenings if alternate else 0) + 1):
-        if explains_data(checks["misfit_ratio"], n_held):
+        if checks["explains_data"]:
             break
         # The equation does not explain the data: the first set probably lacked a true term
         # (the rounds cannot add one). Start again from the smoothed network with a wider set:
@@ -463,7 +465,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
             break
         first, previous = wider, (mask, xi, result, theta, y, checks)
         mask, xi, result, theta, y = prune(wider, np.zeros_like(wider), *selection_data, *start)
-        checks = consistency(result, data, outputs, theta, y, xi, validation_mse)
+        checks = consistency(result, data, outputs, theta, y, xi, validation_mse, n_held)
         better = fits_better(checks["data_rmse"], int(mask.sum()), previous[-1]["data_rmse"], int(previous[0].sum()),
                              len(data))
         if not better:

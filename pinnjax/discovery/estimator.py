@@ -169,3 +169,7 @@ class PDEDiscovery:
                 line += (f", {checks['misfit_ratio']:.2f}x the data-only fit's held-out error "
                          f"{checks['fit_rmse']:.4g}")
             print(line + f"; equation residual {checks['residual_relative']:.2%} of |{self.equation_.lhs}|")
+            if not checks.get("explains_data", True):
+                print("warning: the equation does not explain the data (the final network misfits it beyond the "
+                      "data-only fit's held-out error): a true term may be missing; try a smaller screen_penalty, "
+                      "max_widenings=2, a larger library or more data")
