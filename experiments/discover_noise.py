@@ -75,7 +75,8 @@ def table(rows: list[dict]) -> str:
         rate = f"{sum(r['right'] for r in group)}/{len(group)}"
         maxes = [max((e if e is not None else np.inf) for e in r["errors"].values()) for r in group]
         med = float(np.median(maxes))
-        by_seed = ", ".join(f"s{r['seed']} " + (f"{m:.2f}" if np.isfinite(m) else "missed") for r, m in zip(group, maxes))
+        by_seed = ", ".join(f"s{r['seed']} " + (f"{m:.2f}" if np.isfinite(m) else "missed")
+                            for r, m in zip(group, maxes))
         first = ", ".join(f"{t} {e:.2f}" if e is not None else f"{t} missed" for t, e in group[0]["errors"].items())
         wall = np.median([r["wall"] for r in group])
         lines.append(f"| {pde} | {noise:.0%} | {tool} | {rate} | {med:.2f} | {by_seed} | {first} | {wall:.0f} |"
@@ -174,10 +175,11 @@ def main() -> None:
             "the final terms (L-BFGS 6,000; residual weight 1, KS 10 as in configs/discovery/ks.yaml: KS's u_t "
             "has rms 0.057 against std(u) 0.69, so weight 1 barely enforces its equation; `pinnjax (polish "
             "PDE weight 1)` is KS with 1, and the other KS variants use 1 too); terms that joined only from the "
-            "bootstrap and survived the rounds are on probation: the last training runs with and without them and they stay only if dropping "
-            "them raises the data misfit by more than 1/sqrt(2N). The bootstrap union changes the first set "
-            "only where a term sat at 50-99% (KS 10% and Burgers 50% seed 1 here; every other `pinnjax` row has "
-            "the same first set, so the same result); `pinnjax (no bootstrap union)` is those two cells without "
+            "bootstrap and survived the rounds are on probation: the last training runs with and without them "
+            "and they stay only if dropping them raises the data misfit by more than 1/sqrt(2N). The bootstrap "
+            "union changes the first set only where a term sat at 50-99% (KS 10% and Burgers 50% seed 1 here; "
+            "every other `pinnjax` row has the same first set, so the same result); "
+            "`pinnjax (no bootstrap union)` is those two cells without "
             "it, `pinnjax (no probation)` Burgers 50% seed 1 with the union but without the probation (the KS "
             "10% row predates the probation step: there the kept branch is the same, deterministic training, so "
             "the same coefficients, if its test keeps u_xx and u_xxxx: dropping true terms raised the misfit 8x in "
@@ -200,8 +202,8 @@ def main() -> None:
             "would not have rescued them); "
             "`pinnjax (polish PDE weight W)` weights the residual W (data 1) in the last training. "
             "Variants: `pinnjax (no polish)` without the last training; "
-            "`pinnjax (no union/polish)` selects on the whole-library round only, no last training (the defaults before "
-            "2026-11-24 evening); `pinnjax (p=1e-2)` that with penalty 0.01; `pinnjax-plain (p=1e-2)` fits the "
+            "`pinnjax (no union/polish)` selects on the whole-library round only, no last training (the defaults "
+            "before 2026-11-24 evening); `pinnjax (p=1e-2)` that with penalty 0.01; `pinnjax-plain (p=1e-2)` fits the "
             "data to the end of its budget, no whole-library round; `pinnjax-es (p=1e-2)` early-stops, no "
             "whole-library round. "
             "PySINDy 2.1: the full noisy grid (more data than pinnjax), same library, STLSQ with the oracle "

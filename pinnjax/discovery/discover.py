@@ -111,26 +111,30 @@ def data_misfit(result, data: Measurements, outputs) -> float:
     return float(np.sqrt(np.mean(np.concatenate(sq))))
 
 
+def rms_resolution(n_points: int) -> float:
+    """Relative standard error 1/√(2N) of an RMS misfit from ``n_points`` residuals."""
+    return 1.0 / np.sqrt(2.0 * n_points)
+
+
 def needed_by_data(misfit_with: float, misfit_without: float, n_points: int) -> bool:
     """Whether removing terms raised the data misfit by more than the RMS misfit's own
-    statistical resolution from ``n_points`` residuals (relative standard error 1/√(2N))."""
-    return misfit_without > misfit_with * (1.0 + 1.0 / np.sqrt(2.0 * n_points))
+    statistical resolution from ``n_points`` residuals (:func:`rms_resolution`)."""
+    return misfit_without > misfit_with * (1.0 + rms_resolution(n_points))
 
 
 def explains_data(misfit_ratio: float | None, n_held: int) -> bool:
     """Whether the final network's RMS data misfit is within 3 standard errors of the
     data-only fit's held-out RMS error (``misfit_ratio`` = their ratio; the held-out RMS
-    from ``n_held`` points has relative standard error 1/√(2 n_held)); True when unknown."""
+    from ``n_held`` points has relative standard error :func:`rms_resolution`); True when unknown."""
     if misfit_ratio is None or n_held <= 0:
         return True
-    return misfit_ratio <= 1.0 + 3.0 / np.sqrt(2.0 * n_held)
+    return misfit_ratio <= 1.0 + 3.0 * rms_resolution(n_held)
 
 
 def fits_better(misfit: float, n_terms: int, other_misfit: float, other_terms: int, n_points: int) -> bool:
     """Whether an answer (RMS data misfit, number of terms) beats another: a misfit lower by
-    more than its resolution 1/√(2N), or one within it with fewer terms."""
-    resolution = 1.0 / np.sqrt(2.0 * n_points)
-    if abs(misfit - other_misfit) > resolution * other_misfit:
+    more than its resolution (:func:`rms_resolution` of N), or one within it with fewer terms."""
+    if abs(misfit - other_misfit) > rms_resolution(n_points) * other_misfit:
         return misfit < other_misfit
     return n_terms < other_terms
 
