@@ -111,6 +111,9 @@ def main() -> None:
     parser.add_argument("--max-widenings", type=int,
                         help="pinnjax variant: restarts from a wider first set when the answer misfits the data "
                              "(default: the library's, 1; 0: none)")
+    parser.add_argument("--weak-form", type=float, metavar="WIDTH",
+                        help="pinnjax variant: selections read test-function integrals of half-width WIDTH "
+                             "(a fraction of the data's extent; 0: pointwise, off)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
     parser.add_argument("--write", action="store_true")
@@ -135,11 +138,13 @@ def main() -> None:
         options["residual_data_points"] = args.residual_data
     if args.max_widenings is not None:
         options["max_widenings"] = args.max_widenings
+    if args.weak_form is not None:
+        options.update(weak_form=args.weak_form > 0, **({"test_width": args.weak_form} if args.weak_form else {}))
     tool = args.label or "pinnjax"
     if (options or args.n_points is not None) and not args.label:
         parser.error("a variant (--penalty / --screen-penalty / --stable-fraction / --polish-pde-weight / "
                      "--no-smooth-first / --no-union-fit / --polish-lbfgs / --n-points / --residual-data / "
-                     "--max-widenings) needs "
+                     "--max-widenings / --weak-form) needs "
                      "a --label for its rows")
     for pde in [] if args.table_only else args.pdes.split(","):
         case = CASES[pde]

@@ -160,6 +160,9 @@ def test_library_extra_terms_lhs_and_defaults(heat_dir):
     assert exp.options["max_widenings"] == 1
     assert build_discovery(load_config(heat_dir / "heat.yaml", ["max_widenings=0"]),
                            heat_dir).estimator().max_widenings == 0
+    assert exp.options["weak_form"] is False and exp.options["test_width"] == 0.06
+    weak = build_discovery(load_config(heat_dir / "heat.yaml", ["weak_form=true", "test_width=0.1"]), heat_dir)
+    assert weak.estimator().weak_form is True and weak.estimator().test_width == 0.1
     assert tuple(exp.domain.coordinate_names) == ("x", "t")  # the data's bounding box
 
 
@@ -209,6 +212,8 @@ BAD = [
     (None, ["polish_pde_weight=0"], r"polish_pde_weight.*must be > 0, got 0 \(int\); e\.g\. 10"),
     (None, ["residual_data_points=0"], r"residual_data_points.*positive integer"),
     (None, ["max_widenings=-1"], r"max_widenings.*integer >= 0"),
+    (None, ["test_width=0.5"], r"test_width.*half-width as a fraction of the data's extent must be in \(0, 0\.25\], "
+                               r"got 0\.5 \(float\); e\.g\. 0\.06"),
     (None, ["selector=lasso"], r"selector \(line 5\): unknown selector 'lasso' \(str\)\. Valid: stlsq, l1"),
     (None, ["data.files=[nope.npz]"], r"data\.files.*file 'nope\.npz' does not exist"),
     (None, ["data.reference={type: burgers}"], r"give exactly one source of data \(not both\)"),

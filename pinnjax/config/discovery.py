@@ -41,6 +41,7 @@ from ..discovery import (
     polynomial_library,
 )
 from ..discovery.discover import retraining_steps
+from ..discovery.weak import TEST_WIDTH
 from ..expressions import parse_expression
 from ..names import parse_derivative_name
 from ..nn import Embedded, PeriodicEmbedding
@@ -250,6 +251,9 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
         raise ConfigError("polish_pde_weight", "the residual's weight in the polish training (data: 1) must be > 0, "
                           f"got {describe(top['polish_pde_weight'])}; e.g. 10 enforces the equation harder",
                           line_of(config, "polish_pde_weight"))
+    if not 0.0 < top["test_width"] <= 0.25:
+        raise ConfigError("test_width", "a test function's half-width as a fraction of the data's extent must be in "
+                          f"(0, 0.25], got {describe(top['test_width'])}; e.g. {TEST_WIDTH}", line_of(config, "test_width"))
     if not 0.0 <= top["validation"] < 1.0:
         raise ConfigError("validation", f"the fraction of data held out to early-stop the fit must be in [0, 1), "
                           f"got {describe(top['validation'])}; use 0 to fit all data to the end", line_of(config, "validation"))
@@ -265,6 +269,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
                "dtype": top["dtype"], "max_rounds": top["max_rounds"],
                "max_widenings": top["max_widenings"], "n_bootstrap": top["n_bootstrap"],
+               "weak_form": top["weak_form"], "test_width": float(top["test_width"]),
                "smooth_first": top["smooth_first"], "union_fit": top["union_fit"],
                "validation": float(top["validation"]), "polish_phases": polish,
                "polish_pde_weight": float(top["polish_pde_weight"])}

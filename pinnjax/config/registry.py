@@ -19,6 +19,7 @@ from ..discovery.sparse import (
     SELECTORS,
     STABLE_FRACTION,
 )
+from ..discovery.weak import TEST_WIDTH
 from ..losses import LOSSES
 from ..nn import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..phases import LBFGS, Adam
@@ -163,7 +164,8 @@ DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
     "penalty": ("float", DEFAULT_PENALTY), "screen_penalty": ("float", SCREEN_PENALTY), "max_rounds": ("posint", 3),
-    "max_widenings": ("nonnegint", MAX_WIDENINGS),
+    "max_widenings": ("nonnegint", MAX_WIDENINGS), "weak_form": ("bool", False),
+    "test_width": ("float", TEST_WIDTH),
     "stable_fraction": ("optfloat", STABLE_FRACTION), "smooth_first": ("bool", True),
     "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []),
     "polish_pde_weight": ("float", 1.0), "network": ("mapping", REQUIRED),

@@ -2,7 +2,8 @@
 
 1. Fit the network to the data (one Data term per trajectory; one output per trajectory).
 2. At collocation points, evaluate the library Θ and the left-hand side (e.g. ``u_t``)
-   from the network's derivatives, stacked over trajectories; choose the active set
+   from the network's derivatives (with ``weak_form``: their integrals against smooth test
+   functions instead), stacked over trajectories; choose the active set
    with the ``selector`` ("stlsq" or "l1") and an automatic sparsity level
    (validation error + sparsity penalty).
    With ``smooth_first``, the network is first retrained on data + the residual of the
@@ -57,6 +58,7 @@ from .sparse import (
     refit,
     select_terms,
 )
+from .weak import TEST_WIDTH, WeakForm
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +149,7 @@ def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.nd
     held-out RMS error of the early-stopped data-only fit (≈ the noise level; None without
     validation); ``misfit_ratio``: their ratio (≈ 1 when the equation is consistent with
     the data, clearly above 1 when enforcing it costs data fit); ``residual_relative``:
-    ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points (Θ (N, K), lhs (N,), ξ (K,));
+    ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points or test functions (Θ (N, K), lhs (N,), ξ (K,));
     ``explains_data``: :func:`explains_data` of the ratio with the fit's ``n_held`` held-out points.
     """
     data_rmse = data_misfit(result, data, outputs)
@@ -228,8 +230,12 @@ def library_matrix(result, library: Library, lhs: str, points: np.ndarray, field
     return lib.matrix(result, np.asarray(points, float), output or field)
 
 
-def _stacked_matrix(lib: _Library, result, colloc, outputs):
-    parts = [lib.matrix(result, colloc, out) for out in outputs]
+def _stacked_matrix(lib: _Library, result, points, outputs, weak: WeakForm | None = None):
+    """(Θ, lhs) stacked over trajectories: values at ``points`` (N, d), or with ``weak``
+    their integrals against its test functions (``points`` must be ``weak.points``)."""
+    parts = [lib.matrix(result, points, out) for out in outputs]
+    if weak is not None:
+        parts = [(weak.project(theta), weak.project(y)) for theta, y in parts]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -301,7 +307,8 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
              polish_phases=(), screen_penalty: float | None = SCREEN_PENALTY,
              stable_fraction: float | None = STABLE_FRACTION,
              polish_pde_weight: float = 1.0, residual_data_points: int | None = None,
-             max_widenings: int = MAX_WIDENINGS, callback=None) -> DiscoveryResult:
+             max_widenings: int = MAX_WIDENINGS, weak_form: bool = False, test_width=TEST_WIDTH,
+             callback=None) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` from ``data`` (:class:`Measurements`, one or more trajectories).
 
     ``network`` maps coordinates to one output per trajectory. See the module docstring
@@ -330,7 +337,12 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     :func:`explains_data`), the first set probably lacked a true term, which the rounds
     cannot add: start again from the smoothed network with the first set widened by the
     selections at a 5x smaller penalty, and keep the answer that fits the data better
-    (:func:`fits_better`); at most this many times (0: never). Each physics/polish entry of ``rounds``
+    (:func:`fits_better`); at most this many times (0: never). ``weak_form``: every selection
+    (and the coefficient estimates that start each training) reads the library's integrals
+    against smooth test functions of half-width ``test_width`` (a fraction of the data's
+    extent per coordinate; see :mod:`pinnjax.discovery.weak`) instead of its values at the
+    collocation points, which averages out the small-scale wiggles that high derivatives of
+    a network fitted to noise amplify; the trainings still enforce the pointwise residual. Each physics/polish entry of ``rounds``
     records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth", "physics" or "polish").
@@ -355,6 +367,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     if residual_data_points is not None and residual_data_points < 0:
         raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")
     lib = _Library(library, field, coords, lhs)
+    weak = WeakForm(data.points.min(axis=0), data.points.max(axis=0), test_width) if weak_form else None
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
     rng = np.random.default_rng(seed)
     data_terms = []
@@ -371,13 +384,14 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     fit, validation_mse, n_held = _fit(domain, data, outputs, network, fit_phases, data_loss, dtype, seed,
                                        validation, rng, tagged("fit"))
     colloc = domain.sample("interior", n_collocation, "sobol", rng).points
+    rows = colloc if weak is None else weak.points
     residual_points = []
     for j in range(len(outputs)):
         pts, _ = data.of_trajectory(j)
         if residual_data_points is not None and len(pts) > residual_data_points:
             pts = pts[rng.choice(len(pts), residual_data_points, replace=False)]
         residual_points.append(np.concatenate([pts, colloc]))
-    theta, y = _stacked_matrix(lib, fit, colloc, outputs)
+    theta, y = _stacked_matrix(lib, fit, rows, outputs, weak)
     rounds, result, network = [], fit, fit.network
 
     def physics_round(mask, theta, y, network, stage="physics", phases=physics_phases, weight=1.0):
@@ -395,7 +409,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         result = solve(physics, network, phases, dtype=dtype, seed=seed, callback=tagged(stage))
         trained = result.coefficients
         xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(len(library))])
-        return result, xi, *_stacked_matrix(lib, result, colloc, outputs)
+        return result, xi, *_stacked_matrix(lib, result, rows, outputs, weak)
 
     def prune(mask, added, theta, y, network, result):
         """Physics rounds from ``mask`` (the set only shrinks), then the last training with

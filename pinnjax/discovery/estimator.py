@@ -26,6 +26,7 @@ from .sparse import (
     STABLE_FRACTION,
     check_sparsity_options,
 )
+from .weak import TEST_WIDTH, check_test_width
 
 
 def default_network(n_in: int, n_out: int, seed: int):
@@ -53,7 +54,9 @@ class PDEDiscovery:
     ``polish_pde_weight`` (data 1). ``residual_data_points``: the
     residual is enforced at the collocation points and at most this many data points per
     trajectory (None: all). ``max_widenings``: how often to restart from a wider first
-    set when the answer misfits the data (see :func:`discover`; 0: never).
+    set when the answer misfits the data (see :func:`discover`; 0: never). ``weak_form``: the
+    selections read the library's integrals against smooth test functions of half-width
+    ``test_width`` (a fraction of the data's extent) instead of its pointwise values (see :func:`discover`).
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
@@ -72,7 +75,8 @@ class PDEDiscovery:
                  max_rounds: int = 3, n_bootstrap: int = 100, smooth_first: bool = True, union_fit: bool = True,
                  validation: float = 0.2, polish_phases: Sequence = (LBFGS(6000),), domain=None,
                  polish_pde_weight: float = 1.0, residual_data_points: int | None = None,
-                 max_widenings: int = MAX_WIDENINGS, callback: Callable | None = None):
+                 max_widenings: int = MAX_WIDENINGS, weak_form: bool = False, test_width=TEST_WIDTH,
+                 callback: Callable | None = None):
         if selector not in SELECTORS:
             raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
         check_sparsity_options(penalty, screen_penalty, stable_fraction)
@@ -91,6 +95,9 @@ class PDEDiscovery:
         if not isinstance(max_widenings, int) or max_widenings < 0:
             raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {max_widenings!r}")
         self.max_widenings = max_widenings
+        if weak_form:
+            check_test_width(test_width, np.size(test_width))
+        self.weak_form, self.test_width = weak_form, test_width
         if not 0.0 <= validation < 1.0:
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
         self.validation = validation
@@ -115,7 +122,8 @@ class PDEDiscovery:
                      n_bootstrap=self.n_bootstrap, smooth_first=self.smooth_first, union_fit=self.union_fit,
                      validation=self.validation, polish_phases=self.polish_phases,
                      polish_pde_weight=self.polish_pde_weight, residual_data_points=self.residual_data_points,
-                     max_widenings=self.max_widenings, callback=self.callback)
+                     max_widenings=self.max_widenings, weak_form=self.weak_form, test_width=self.test_width,
+                     callback=self.callback)
             for seed in self.seeds
         ]
         return self
