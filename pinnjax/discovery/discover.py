@@ -92,7 +92,8 @@ class Equation:
 class DiscoveryResult:
     """The equation, how often each term was selected under bootstrap resampling
     (``frequencies``: {term: fraction}), the selection rounds, the final training result,
-    and the library values the first selection read (``selection_data``: Θ (N, K), lhs (N,)),
+    and the library values the first selection read (``selection_data``: Θ (N, K), lhs (N,);
+    with ``weak_form`` one row per test function and trajectory),
     to try other selectors or thresholds on without retraining. ``checks``: whether the
     equation explains the data (see :func:`consistency`)."""
 
