@@ -57,6 +57,11 @@ def run_pysindy(case, noise: float, seed: int) -> list[dict]:
     return out
 
 
+def _plain(value):
+    """JSON for numpy scalars and arrays (so an hour-long run's row is never lost to a type)."""
+    return value.tolist() if isinstance(value, (np.generic, np.ndarray)) else str(value)
+
+
 def _fmt_err(errors: dict) -> str:
     vals = [e for e in errors.values() if e is not None]
     missed = sum(e is None for e in errors.values())
@@ -161,7 +166,7 @@ def main() -> None:
                     print(f"{r['tool']:15s} {pde:8s} {noise:5.0%} seed {seed}: {r['equation']}  "
                           f"right={r['right']} errors={_fmt_err(r['errors'])} {r['wall']:.0f}s", flush=True)
                     with log.open("a") as f:
-                        f.write(json.dumps(r) + "\n")
+                        f.write(json.dumps(r, default=_plain) + "\n")
                 rows += new
     print(table(rows))
     if args.write:

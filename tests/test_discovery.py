@@ -463,6 +463,8 @@ def test_answers_that_misfit_the_data_are_flagged_and_the_better_fit_wins():
     from pinnjax.discovery.discover import explains_data, fits_better
 
     assert 1 + 3 / np.sqrt(3200) == pytest.approx(1.053, abs=1e-3)
+    # a plain bool even from numpy misfits, so results and benchmark rows serialize to JSON
+    assert explains_data(np.float64(1.15), 1600) is False and explains_data(np.float64(0.94), 1600) is True
     assert not explains_data(1.15, 1600) and not explains_data(1.13, 1600) and explains_data(0.94, 1600)
     assert explains_data(1.10, 400)  # 400 held-out points resolve only 1 + 3/sqrt(800) = 1.106
     assert explains_data(None, 0)  # no held-out data: nothing to check against

@@ -131,7 +131,7 @@ def explains_data(misfit_ratio: float | None, n_held: int) -> bool:
     from ``n_held`` points has relative standard error :func:`rms_resolution`); True when unknown."""
     if misfit_ratio is None or n_held <= 0:
         return True
-    return misfit_ratio <= 1.0 + 3.0 * rms_resolution(n_held)
+    return bool(misfit_ratio <= 1.0 + 3.0 * rms_resolution(n_held))
 
 
 def fits_better(misfit: float, n_terms: int, other_misfit: float, other_terms: int, n_points: int) -> bool:
