@@ -202,6 +202,12 @@ def test_discover_refuses_fewer_points_than_terms_and_mismatched_coordinates():
                  smooth_first=False, max_widenings=-1)
     with pytest.raises(ValueError, match=r"max_widenings must be an integer >= 0 \(0: never widen\), got 1.5"):
         PDEDiscovery(max_widenings=1.5)
+    # test_width is checked before any training even without weak_form: a widening reads it too
+    with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\] .*got 0.4"):
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False,
+                 smooth_first=False, test_width=0.4)
+    with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\]"):
+        PDEDiscovery(test_width=0.3)
 
 
 def _two_heat_trajectories(n=300):
@@ -479,8 +485,9 @@ def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits(mo
     # Heat data (two trajectories, 5% noise); the first set is forced to {u_x}, which lacks the
     # true u_xx, and the physics rounds can only prune. The answer misfits the data (measured
     # ratio 7.6 to the held-out error, threshold 1 + 3/sqrt(2*~120) ~ 1.19), so the first set
-    # is widened by the selection at a 5x smaller penalty (it adds u_xx), the rounds prune
-    # u_x, and that answer fits the data better: u_xx within 2.5% as in the probation test.
+    # is widened by the selection at a 5x smaller penalty and by the weak-form selection on the
+    # fit (each adds u_xx), the rounds prune u_x, and that answer fits the data better: u_xx
+    # within 2.5% as in the probation test.
     result, data = _forced_heat_discovery(monkeypatch, ["u_x"], [], max_rounds=2)
     stages = [r["stage"] for r in result.rounds]
     assert stages == ["select", "physics", "polish", "widen", "physics", "physics", "polish", "widened"]
@@ -488,6 +495,7 @@ def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits(mo
     threshold = 1 + 3 / np.sqrt(2 * 0.2 * len(data))  # ~20% of the points are held out
     assert widen["checks"]["misfit_ratio"] > 3 * threshold  # u_x alone: measured 7.6
     assert widen["terms"] == ["u_x", "u_xx"] and widen["level"] == pytest.approx(0.01)
+    assert widen["weak_terms"] == ["u_xx"]  # the integrals against test functions select the law alone
     assert widened["kept_wider"] and widened["terms"] == ["u_xx"]
     assert widened["checks"]["misfit_ratio"] < threshold and result.checks == widened["checks"]  # measured 0.91
     assert list(result.equation.active()) == ["u_xx"]
@@ -508,7 +516,7 @@ def test_print_warns_when_the_equation_does_not_explain_the_data(capsys):
     model.print()
     out = capsys.readouterr().out
     assert "1.15x the data-only fit's held-out error 0.0737; equation residual 36.20% of |u_t|" in out
-    assert "warning: the equation does not explain the data" in out and "max_widenings=2" in out
+    assert "warning: the equation does not explain the data" in out and "max_widenings=2" in out and "weak_form=True" in out
     model.results_[0].checks["explains_data"] = True
     model.print()
     assert "warning" not in capsys.readouterr().out

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pinnjax.discovery.sparse import refit, select_terms
-from pinnjax.discovery.weak import BUMP_POWER, WeakForm, check_test_width
+from pinnjax.discovery.weak import BUMP_POWER, WeakForm, check_test_width, fits_grid, grid_sizes
 
 
 def _bump_integral(power: int) -> float:
@@ -78,3 +78,12 @@ def test_test_width_errors_name_the_value_and_the_fix():
                                          r"\(801 x 801 x 801\).*use wider test functions"):
         WeakForm([0, 0, 0], [1, 1, 1], 0.01)
     assert check_test_width([0.05, 0.1], 2) == (0.05, 0.1)
+
+
+def test_fits_grid_says_whether_a_widening_can_read_the_weak_form():
+    # 8 points per half-width: 0.06 needs ceil(8 / 0.06) + 1 = 135 points per coordinate, so
+    # 135² = 18,225 in (x, t) but 135³ = 2,460,375 > 250,000 in (x, y, t); 0.2 needs 41³ = 68,921.
+    assert grid_sizes((0.06, 0.06)) == [135, 135] and grid_sizes((0.2,)) == [41]
+    assert fits_grid(0.06, 2) and not fits_grid(0.06, 3) and fits_grid(0.2, 3)
+    with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\]"):
+        fits_grid(0.0, 2)

@@ -22,7 +22,8 @@
    dropping them raises the data misfit beyond its statistical resolution (1/√(2N)).
    If the final network then misfits the data beyond the data-only fit's held-out error
    (a true term was missing from the first set; the rounds cannot add it), start again
-   from a set widened by the selections at a 5x smaller penalty; keep the better fit.
+   from a set widened by the selections at a 5x smaller penalty and by the weak-form
+   selection on the smoothed network (unless ``weak_form`` already selects so); keep the better fit.
 4. Bootstrap the selection of step 2 (``n_bootstrap`` resamples of the rows, vmapped for
    STLSQ) to report how often each term is kept.
 """
@@ -58,7 +59,7 @@ from .sparse import (
     refit,
     select_terms,
 )
-from .weak import TEST_WIDTH, WeakForm
+from .weak import TEST_WIDTH, WeakForm, check_test_width, fits_grid
 
 
 @dataclasses.dataclass(frozen=True)
@@ -337,7 +338,10 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     network misfits the data beyond the data-only fit's held-out error (see
     :func:`explains_data`), the first set probably lacked a true term, which the rounds
     cannot add: start again from the smoothed network with the first set widened by the
-    selections at a 5x smaller penalty, and keep the answer that fits the data better
+    selections at a 5x smaller penalty and (without ``weak_form``) by the selection on the
+    smoothed network's library in weak form at the first penalty (test functions of
+    half-width ``test_width``; skipped where their quadrature grid would be too large),
+    and keep the answer that fits the data better
     (:func:`fits_better`); at most this many times (0: never). ``weak_form``: every selection
     (and the coefficient estimates that start each training) reads the library's integrals
     against smooth test functions of half-width ``test_width`` (a fraction of the data's
@@ -367,6 +371,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         raise ValueError(f"max_widenings must be >= 0 (0: never widen the first set), got {max_widenings}")
     if residual_data_points is not None and residual_data_points < 0:
         raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")
+    check_test_width(test_width, len(coords))  # checked now: a widening reads it even without weak_form
     lib = _Library(library, field, coords, lhs)
     weak = WeakForm(data.points.min(axis=0), data.points.max(axis=0), test_width) if weak_form else None
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
@@ -469,6 +474,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     rounds.append({"stage": "select", "level": level, "terms": named(mask), "from_bootstrap": named(added)})
     first = mask
     mask, xi, result, theta, y = prune(mask, added, theta, y, *start)
+    weak_view = None  # the smoothed network's library in weak form, read by a widening (computed once)
     checks = consistency(result, data, outputs, theta, y, xi, validation_mse, n_held)
     for widening in range(1, (max_widenings if alternate else 0) + 1):
         if checks["explains_data"]:
@@ -479,7 +485,19 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         wider = first.copy()
         for lib_theta, lib_y in ([fit_library] if fit_mask is not None else []) + [selection_data]:
             wider |= select_terms(selector, lib_theta, lib_y, rng, screen / 5.0**widening)[1]
-        rounds.append({"stage": "widen", "level": screen / 5.0**widening, "terms": named(wider), "checks": checks})
+        weak_terms = []
+        if weak is None and fits_grid(test_width, len(coords)):
+            # Also read the smoothed network in weak form (at the first selection's penalty): the
+            # small-scale wiggles of a noisy fit's high derivatives can swamp the pointwise library
+            # and hide a true term however small the penalty (KS 10%: u_xx, u_xxxx), but they
+            # average out of the integrals against smooth test functions.
+            if weak_view is None:
+                view = WeakForm(data.points.min(axis=0), data.points.max(axis=0), test_width)
+                weak_view = _stacked_matrix(lib, start[1], view.points, outputs, view)
+            weak_mask = select_terms(selector, *weak_view, rng, screen)[1]
+            wider, weak_terms = wider | weak_mask, named(weak_mask)
+        rounds.append({"stage": "widen", "level": screen / 5.0**widening, "terms": named(wider),
+                       "weak_terms": weak_terms, "checks": checks})
         if np.array_equal(wider, first):
             break
         first, previous = wider, (mask, xi, result, theta, y, checks)

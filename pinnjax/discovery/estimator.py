@@ -56,7 +56,8 @@ class PDEDiscovery:
     trajectory (None: all). ``max_widenings``: how often to restart from a wider first
     set when the answer misfits the data (see :func:`discover`; 0: never). ``weak_form``: the
     selections read the library's integrals against smooth test functions of half-width
-    ``test_width`` (a fraction of the data's extent) instead of its pointwise values (see :func:`discover`).
+    ``test_width`` (a fraction of the data's extent) instead of its pointwise values (see :func:`discover`);
+    without it, a widening still adds the weak-form selection on the smoothed network.
     ``callback(info)``: training progress (see :func:`discover`). ``validation``: fraction of the data held out to
     early-stop the data-only fit. ``seeds``: run once per seed (network init + sampling); the equation is the first
     seed's, ``frequencies_`` count selections over seeds × bootstrap resamples.
@@ -95,8 +96,7 @@ class PDEDiscovery:
         if not isinstance(max_widenings, int) or max_widenings < 0:
             raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {max_widenings!r}")
         self.max_widenings = max_widenings
-        if weak_form:
-            check_test_width(test_width, np.size(test_width))
+        check_test_width(test_width, np.size(test_width))  # weak_form and the widening read it
         self.weak_form, self.test_width = weak_form, test_width
         if not 0.0 <= validation < 1.0:
             raise ValueError(f"validation must be a fraction in [0, 1), got {validation}")
@@ -180,4 +180,5 @@ class PDEDiscovery:
             if not checks.get("explains_data", True):
                 print("warning: the equation does not explain the data (the final network misfits it beyond the "
                       "data-only fit's held-out error): a true term may be missing; try a smaller screen_penalty, "
-                      "max_widenings=2, a larger library or more data")
+                      "max_widenings=2, weak_form=True (high derivatives of a noisy fit), a larger library or "
+                      "more data")

@@ -56,6 +56,16 @@ def bump_rows(lower: float, upper: float, n_grid: int, width: float, power: int 
     return np.where(np.abs(s) < 1.0, P.polyval(s, bump), 0.0) * weights
 
 
+def grid_sizes(widths: Sequence[float], points_per_width: int = 8) -> list[int]:
+    """Quadrature grid points along each coordinate for half-width fractions ``widths``."""
+    return [math.ceil(points_per_width / w) + 1 for w in widths]
+
+
+def fits_grid(width, n_coordinates: int) -> bool:
+    """Whether test functions of half-width ``width`` need at most MAX_GRID_POINTS quadrature points."""
+    return math.prod(grid_sizes(check_test_width(width, n_coordinates))) <= MAX_GRID_POINTS
+
+
 class WeakForm:
     """Test-function integrals over the box [lower, upper] (d,).
 
@@ -68,7 +78,7 @@ class WeakForm:
                  points_per_width: int = 8):
         lower, upper = np.asarray(lower, float), np.asarray(upper, float)
         widths = check_test_width(width, len(lower))
-        sizes = [math.ceil(points_per_width / w) + 1 for w in widths]
+        sizes = grid_sizes(widths, points_per_width)
         if math.prod(sizes) > MAX_GRID_POINTS:
             raise ValueError(f"test_width {width!r} needs a quadrature grid of {math.prod(sizes):,} points "
                              f"({' x '.join(map(str, sizes))}), more than {MAX_GRID_POINTS:,}; use wider test "
