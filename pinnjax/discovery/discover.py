@@ -373,7 +373,10 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
         raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")
     check_test_width(test_width, len(coords))  # checked now: a widening reads it even without weak_form
     lib = _Library(library, field, coords, lhs)
-    weak = WeakForm(data.points.min(axis=0), data.points.max(axis=0), test_width) if weak_form else None
+    def data_box_weak_form():
+        return WeakForm(data.points.min(axis=0), data.points.max(axis=0), test_width)
+
+    weak = data_box_weak_form() if weak_form else None
     outputs = [field] if data.n_trajectories == 1 else [f"{field}{j}" for j in range(data.n_trajectories)]
     rng = np.random.default_rng(seed)
     data_terms = []
@@ -492,7 +495,7 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
             # and hide a true term however small the penalty (KS 10%: u_xx, u_xxxx), but they
             # average out of the integrals against smooth test functions.
             if weak_view is None:
-                view = WeakForm(data.points.min(axis=0), data.points.max(axis=0), test_width)
+                view = data_box_weak_form()
                 weak_view = _stacked_matrix(lib, start[1], view.points, outputs, view)
             weak_mask = select_terms(selector, *weak_view, rng, screen)[1]
             wider, weak_terms = wider | weak_mask, named(weak_mask)
