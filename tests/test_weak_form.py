@@ -19,7 +19,7 @@ def test_test_function_integrals_match_gauss_legendre_quadrature():
     weak = WeakForm([0.0, 0.0], [2.0, 1.0], 0.1)
     rows_x, rows_t = (len(r) for r in weak.rows)
     assert (rows_x, rows_t) == (17, 17) and weak.n_tests == 289
-    assert weak.points.shape == (81 * 81, 2)  # >= 8 grid points per half-width
+    assert weak.points.shape == (161 * 161, 2)  # >= 16 grid points per half-width
     # ∫ bump = h · I_p per coordinate, to rounding (the trapezoid rule is exact-ish for the bump)
     ones = weak.project(np.ones(len(weak.points)))
     assert np.allclose(ones, 0.2 * 0.1 * _bump_integral(BUMP_POWER) ** 2, rtol=1e-9)
@@ -74,16 +74,16 @@ def test_test_width_errors_name_the_value_and_the_fix():
         check_test_width(0.5, 2)
     with pytest.raises(ValueError, match=r"test_width must be one number or one per coordinate \(2\), got"):
         check_test_width((0.1, 0.1, 0.1), 2)
-    with pytest.raises(ValueError, match=r"test_width 0.01 needs a quadrature grid of 513,922,401 points "
-                                         r"\(801 x 801 x 801\).*use wider test functions"):
+    with pytest.raises(ValueError, match=r"test_width 0.01 needs a quadrature grid of 4,103,684,801 points "
+                                         r"\(1601 x 1601 x 1601\).*use wider test functions"):
         WeakForm([0, 0, 0], [1, 1, 1], 0.01)
     assert check_test_width([0.05, 0.1], 2) == (0.05, 0.1)
 
 
 def test_fits_grid_says_whether_a_widening_can_read_the_weak_form():
-    # 8 points per half-width: 0.06 needs ceil(8 / 0.06) + 1 = 135 points per coordinate, so
-    # 135² = 18,225 in (x, t) but 135³ = 2,460,375 > 250,000 in (x, y, t); 0.2 needs 41³ = 68,921.
-    assert grid_sizes((0.06, 0.06)) == [135, 135] and grid_sizes((0.2,)) == [41]
+    # 16 points per half-width: 0.06 needs ceil(16 / 0.06) + 1 = 268 points per coordinate, so
+    # 268² = 71,824 in (x, t) but 268³ = 19,248,832 > 1,000,000 in (x, y, t); 0.2 needs 81³ = 531,441.
+    assert grid_sizes((0.06, 0.06)) == [268, 268] and grid_sizes((0.2,)) == [81]
     assert fits_grid(0.06, 2) and not fits_grid(0.06, 3) and fits_grid(0.2, 3)
     with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\]"):
         fits_grid(0.0, 2)

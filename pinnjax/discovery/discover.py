@@ -59,6 +59,7 @@ from .sparse import (
     refit,
     select_terms,
 )
+from .by_parts import evaluate_plan, plan_names, plan_term
 from .weak import TEST_WIDTH, WeakForm, check_test_width, fits_grid
 
 
@@ -189,6 +190,8 @@ class _Library:
         self.exprs = [parse_expression(t, fields=(field,), coordinates=coordinates) for t in library.terms]
         if parse_derivative_name(lhs, (field,), coordinates) is None:
             raise ValueError(f"lhs {lhs!r} is not {field!r} or a derivative of it (e.g. {field}_{coordinates[-1]})")
+        # integration-by-parts plans of the terms and lhs for the weak form (None: integrate the values)
+        self.plans = [plan_term(t, (field,), coordinates) for t in library.terms + (lhs,)]
 
     def rename(self, name: str, output: str) -> str:
         if parse_derivative_name(name, (self.field,), self.coordinates) is None:
@@ -206,6 +209,19 @@ class _Library:
         values.update({c: points[:, i] for i, c in enumerate(self.coordinates)})
         theta = np.stack([np.broadcast_to(np.asarray(e(values), float), (len(points),)) for e in self.exprs], 1)
         return theta, np.asarray(values[self.lhs], float)
+
+    def weak_matrix(self, result, weak: WeakForm, output: str) -> tuple[np.ndarray, np.ndarray]:
+        """(Θ (M, K), lhs (M,)): integrals against ``weak``'s M test functions, derivatives moved
+        onto the test functions by parts where a term allows (:mod:`.by_parts`)."""
+        names = plan_names(self.plans)
+        pred = result.predict(weak.points, [self.rename(n, output) for n in names])
+        values = {n: np.asarray(pred[self.rename(n, output)], float) for n in names}
+        cols = [None if p is None else evaluate_plan(p, values, weak.project) for p in self.plans]
+        if any(c is None for c in cols):
+            theta, y = self.matrix(result, weak.points, output)
+            direct = weak.project(np.column_stack([theta, y]))
+            cols = [direct[:, k] if c is None else c for k, c in enumerate(cols)]
+        return np.stack(cols[:-1], 1), cols[-1]
 
     def residual(self, active, scale: dict[int, float], output: str) -> Residual:
         """``lhs - Σ scale_k c_k θ_k`` for trajectory ``output``, coefficients ``c{k}``."""
@@ -235,9 +251,10 @@ def library_matrix(result, library: Library, lhs: str, points: np.ndarray, field
 def _stacked_matrix(lib: _Library, result, points, outputs, weak: WeakForm | None = None):
     """(Θ, lhs) stacked over trajectories: values at ``points`` (N, d), or with ``weak``
     their integrals against its test functions (``points`` must be ``weak.points``)."""
-    parts = [lib.matrix(result, points, out) for out in outputs]
-    if weak is not None:
-        parts = [(weak.project(theta), weak.project(y)) for theta, y in parts]
+    if weak is None:
+        parts = [lib.matrix(result, points, out) for out in outputs]
+    else:
+        parts = [lib.weak_matrix(result, weak, out) for out in outputs]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

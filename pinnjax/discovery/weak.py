@@ -28,7 +28,7 @@ from numpy.polynomial import polynomial as P
 # integrals shrink as 1/h⁴ next to the others.
 TEST_WIDTH = 0.06
 BUMP_POWER = 8
-MAX_GRID_POINTS = 250_000
+MAX_GRID_POINTS = 1_000_000
 
 
 def check_test_width(width, n_coordinates: int) -> tuple[float, ...]:
@@ -43,20 +43,22 @@ def check_test_width(width, n_coordinates: int) -> tuple[float, ...]:
     return tuple(float(w) for w in widths)
 
 
-def bump_rows(lower: float, upper: float, n_grid: int, width: float, power: int = BUMP_POWER) -> np.ndarray:
-    """(M, n_grid): row m is the m-th bump on the uniform grid of [lower, upper], times the
-    trapezoid weights, so ``rows @ f`` integrates ``bump_m · f`` along this coordinate."""
+def bump_rows(lower: float, upper: float, n_grid: int, width: float, power: int = BUMP_POWER,
+              derivative: int = 0) -> np.ndarray:
+    """(M, n_grid): row m is the m-th bump (its ``derivative``-th derivative) on the uniform
+    grid of [lower, upper], times the trapezoid weights, so ``rows @ f`` integrates
+    ``bump_m · f`` along this coordinate."""
     z = np.linspace(lower, upper, n_grid)
     h = width * (upper - lower)
     weights = np.full(n_grid, z[1] - z[0])
     weights[[0, -1]] *= 0.5
-    bump = P.polypow([1.0, 0.0, -1.0], power)
+    bump = P.polyder(P.polypow([1.0, 0.0, -1.0], power), derivative) / h**derivative
     centers = np.arange(lower + h, upper - h + 1e-9 * (upper - lower), 0.5 * h)
     s = (z[None, :] - centers[:, None]) / h
     return np.where(np.abs(s) < 1.0, P.polyval(s, bump), 0.0) * weights
 
 
-def grid_sizes(widths: Sequence[float], points_per_width: int = 8) -> list[int]:
+def grid_sizes(widths: Sequence[float], points_per_width: int = 16) -> list[int]:
     """Quadrature grid points along each coordinate for half-width fractions ``widths``."""
     return [math.ceil(points_per_width / w) + 1 for w in widths]
 
@@ -75,7 +77,7 @@ class WeakForm:
     """
 
     def __init__(self, lower: Sequence[float], upper: Sequence[float], width=TEST_WIDTH,
-                 points_per_width: int = 8):
+                 points_per_width: int = 16):
         lower, upper = np.asarray(lower, float), np.asarray(upper, float)
         widths = check_test_width(width, len(lower))
         sizes = grid_sizes(widths, points_per_width)
@@ -86,17 +88,27 @@ class WeakForm:
         axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(lower, upper, sizes)]
         self.shape = tuple(sizes)
         self.points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(sizes))
-        self.rows = [bump_rows(lo, hi, n, w) for lo, hi, n, w in zip(lower, upper, sizes, widths)]
+        self._axes = list(zip(lower, upper, sizes, widths))
+        self._rows = {}
+        self.rows = [self.derivative_rows(axis, 0) for axis in range(len(sizes))]
+
+    def derivative_rows(self, axis: int, order: int) -> np.ndarray:
+        """(M_axis, G_axis): quadrature rows of the test functions' ``order``-th derivative along ``axis``."""
+        if (axis, order) not in self._rows:
+            self._rows[axis, order] = bump_rows(*self._axes[axis], derivative=order)
+        return self._rows[axis, order]
 
     @property
     def n_tests(self) -> int:
         return math.prod(len(r) for r in self.rows)
 
-    def project(self, values: np.ndarray) -> np.ndarray:
-        """Integrals against each test function: (G,) -> (M,), (G, K) -> (M, K)."""
+    def project(self, values: np.ndarray, orders: Sequence[int] | None = None) -> np.ndarray:
+        """Integrals against each test function (its derivative of ``orders``, one order per
+        coordinate; None: the function itself): (G,) -> (M,), (G, K) -> (M, K)."""
         values = np.asarray(values, float)
         f = values.reshape(*self.shape, -1)
-        for axis, rows in enumerate(self.rows):
+        for axis in range(len(self.shape)):
+            rows = self.derivative_rows(axis, orders[axis] if orders is not None else 0)
             f = np.moveaxis(np.tensordot(rows, f, axes=([1], [axis])), 0, axis)
         out = f.reshape(-1, f.shape[-1])
         return out[:, 0] if values.ndim == 1 else out
