@@ -281,6 +281,9 @@ def test_shipped_discovery_configs_validate_and_build(stem, capsys):
 
 def test_ks_network_is_periodic_in_x():
     exp = load_discovery(CONFIGS / "ks.yaml", ["data.n_points=200"])
+    # the recipe that gets KS 10% right: weak-form selections on the data-only fit (no whole-library round)
+    assert exp.options["weak_form"] and exp.options["test_width"] == 0.06 and not exp.options["smooth_first"]
+    assert exp.options["residual_data_points"] == 2000
     lo, hi = domain_bounds(exp.domain)
     with jax.enable_x64(True):
         net = exp.make_network(2, 1, 0)

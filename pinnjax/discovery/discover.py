@@ -3,7 +3,8 @@
 1. Fit the network to the data (one Data term per trajectory; one output per trajectory).
 2. At collocation points, evaluate the library Θ and the left-hand side (e.g. ``u_t``)
    from the network's derivatives (with ``weak_form``: their integrals against smooth test
-   functions instead), stacked over trajectories; choose the active set
+   functions instead, derivatives moved onto the test functions by parts where a term
+   allows, see :mod:`.by_parts`), stacked over trajectories; choose the active set
    with the ``selector`` ("stlsq" or "l1") and an automatic sparsity level
    (validation error + sparsity penalty).
    With ``smooth_first``, the network is first retrained on data + the residual of the
@@ -364,7 +365,9 @@ def discover(domain, data: Measurements, network, library: Library, *, lhs: str 
     against smooth test functions of half-width ``test_width`` (a fraction of the data's
     extent per coordinate; see :mod:`pinnjax.discovery.weak`) instead of its values at the
     collocation points, which averages out the small-scale wiggles that high derivatives of
-    a network fitted to noise amplify; the trainings still enforce the pointwise residual. Each physics/polish entry of ``rounds``
+    a network fitted to noise amplify (the integrals move the derivatives onto the test
+    functions by parts, so the network is sampled to at most half a term's derivative order
+    and its wiggles cannot alias into the quadrature); the trainings still enforce the pointwise residual. Each physics/polish entry of ``rounds``
     records the coefficients it trained (``"trained"``: {term: value}).
     ``callback(info)``: :func:`~pinnjax.solve` progress, with ``info["stage"]`` added
     ("fit", "smooth", "physics" or "polish").

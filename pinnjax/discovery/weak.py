@@ -7,6 +7,9 @@ compactly supported bumps averages the wiggles out while leaving the equation in
 if ``lhs = Θ ξ`` pointwise, then ``∫φ lhs = Σ ξ_k ∫φ θ_k`` for every test function φ, with
 the same coefficients in physical units.
 
+The library's columns are integrated by parts where a term allows (:mod:`.by_parts`):
+``∫ φ u_xxxx = ∫ φ_xxxx u``, so the quadrature samples smooth functions only.
+
 Test functions are products over coordinates of ``(1 - s²)^p``, ``s = (z - c) / h``, with
 half-width ``h`` a fraction ``width`` of the data's extent along that coordinate and centers
 ``h/2`` apart (supports inside the box). Integrals use the trapezoid rule on one shared
