@@ -213,7 +213,7 @@ def main() -> None:
             "terms move every derivative onto the test function, products half of them), because sampling a "
             "network's own 4th derivative on the quadrature grid aliased its noise-fitted wiggles: on the KS 10% "
             "data-only fits of seeds 1-2 least squares of the true terms in weak form gave -0.50 / -0.07 / 0.00 "
-            "before, -0.995 / -1.016 / -1.026 and -1.002 / -1.000 / -1.009 by parts, and the weak selection "
+            "before, -0.997 / -1.017 / -1.022 and -1.001 / -1.004 / -1.007 by parts (16 quadrature points per half-width), and the weak selection "
             "(penalty 0.05 and 0.01) is exactly u*u_x, u_xx, u_xxxx on both. `pinnjax (weak by parts)` is KS with "
             "weak_form on (half-width 0.06), no whole-library round before the first selection (smooth_first off: "
             "on seeds 1-2 that round trains the network toward a wrong equation whose pointwise and weak "

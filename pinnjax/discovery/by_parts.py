@@ -17,14 +17,14 @@ stays as it is), so the network is sampled to at most about half the term's deri
 A *plan* maps each test-function derivative ``γ`` (one order per coordinate) to a
 polynomial in named network derivatives: ``{monomial: coefficient}``, a monomial being a
 sorted tuple of ``(derivative name, power)``. Terms that are not such products (``sin(u)``,
-``x*u_x``) get no plan; :func:`weak_library` integrates their values as they are.
+``x*u_x``) get no plan; the weak form integrates their values as they are.
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,42 +34,42 @@ from ..names import canonical_name, parse_derivative_name
 Monomial = tuple[tuple[str, int], ...]
 Plan = dict[tuple[int, ...], dict[Monomial, float]]
 
-_TOKEN = re.compile(r"\s*(\*\*|\*|[A-Za-z_]\w*|\d+(?:\.\d*)?|\S)")
-
-
 def _monomial(factors: dict[str, int]) -> Monomial:
     return tuple(sorted((n, p) for n, p in factors.items() if p))
 
 
+def _multiply(a: tuple[float, dict] | None, b: tuple[float, dict] | None) -> tuple[float, dict] | None:
+    if a is None or b is None:
+        return None
+    factors = dict(a[1])
+    for name, power in b[1].items():
+        factors[name] = factors.get(name, 0) + power
+    return a[0] * b[0], factors
+
+
+def _product_of(node: ast.AST, fields, coordinates) -> tuple[float, dict] | None:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value), {}
+    if isinstance(node, ast.Name):
+        d = parse_derivative_name(node.id, fields, coordinates)
+        return None if d is None else (1.0, {canonical_name(d.field, d.axes, coordinates): 1})
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return _multiply(_product_of(node.left, fields, coordinates), _product_of(node.right, fields, coordinates))
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant)
+            and type(node.right.value) is int and node.right.value >= 1 and isinstance(node.left, ast.Name)):
+        base = _product_of(node.left, fields, coordinates)
+        return None if base is None else (1.0, {name: node.right.value for name in base[1]})
+    return None
+
+
 def parse_product(text: str, fields: Sequence[str], coordinates: Sequence[str]) -> tuple[float, dict] | None:
     """``"2*u**2*u_xxx"`` -> (2.0, {"u": 2, "u_xxx": 1}); None unless ``text`` is a product
-    of numbers and (powers of) fields and their derivatives."""
-    tokens = _TOKEN.findall(text)
-    coef, factors, i = 1.0, {}, 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if re.fullmatch(r"\d+(?:\.\d*)?", tok):
-            coef *= float(tok)
-            i += 1
-        else:
-            d = parse_derivative_name(tok, fields, coordinates)
-            if d is None:
-                return None
-            power = 1
-            if tokens[i + 1:i + 2] == ["**"]:
-                if i + 2 >= len(tokens) or not tokens[i + 2].isdigit():
-                    return None
-                power, i = int(tokens[i + 2]), i + 2
-            name = canonical_name(d.field, d.axes, coordinates)
-            factors[name] = factors.get(name, 0) + power
-            i += 1
-        if i < len(tokens):
-            if tokens[i] != "*":
-                return None
-            i += 1
-            if i == len(tokens):
-                return None
-    return coef, factors
+    of numbers and (positive integer powers of) fields and their derivatives."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    return _product_of(tree.body, fields, coordinates)
 
 
 def _differentiate(poly: dict[Monomial, float], axis: int, fields, coordinates) -> dict[Monomial, float]:
@@ -99,12 +99,11 @@ def plan_term(text: str, fields: Sequence[str], coordinates: Sequence[str]) -> P
     coef, factors = parsed
     n = len(coordinates)
     zero = (0,) * n
-    derived = [(len(parse_derivative_name(k, fields, coordinates).axes), k) for k, p in factors.items() if p == 1]
-    derived = [dk for dk in derived if dk[0] > 0]
+    derived = [(d.order, k, d) for k, p in factors.items() if p == 1
+               for d in [parse_derivative_name(k, fields, coordinates)] if d.order > 0]
     if not derived:
         return {zero: {_monomial(factors): coef}}
-    _, top = max(derived)
-    d = parse_derivative_name(top, fields, coordinates)
+    _, top, d = max(derived, key=lambda item: item[:2])
     alpha = _counts(d.axes, n)
     rest = {k: p for k, p in factors.items() if k != top}
     beta = alpha if not rest else tuple(a // 2 for a in alpha)
@@ -135,10 +134,9 @@ def plan_names(plans: Sequence[Plan | None]) -> list[str]:
 def evaluate_plan(plan: Plan, values: dict[str, np.ndarray], project) -> np.ndarray:
     """Σ_γ ``project(F_γ, γ)`` with F_γ the plan's polynomial at the grid (``values``:
     {name: (G,)}); ``project(values (G,), orders) -> (M,)``."""
-    total = None
+    shape = next(iter(values.values())).shape  # constants ("1") broadcast to the grid
+    parts = []
     for gamma, poly in plan.items():
         f = sum(c * math.prod(values[n] ** p for n, p in mono) for mono, c in poly.items())
-        f = np.broadcast_to(np.asarray(f, float), next(iter(values.values())).shape) if values else np.asarray(f)
-        part = project(f, gamma)
-        total = part if total is None else total + part
-    return total
+        parts.append(project(np.broadcast_to(f, shape), gamma))
+    return sum(parts[1:], parts[0])
