@@ -69,6 +69,11 @@ def _fmt_err(errors: dict) -> str:
     return text + (f" ({missed} missed)" if missed else "")
 
 
+def _max_errors(group: list[dict]) -> list[float]:
+    """Each run's largest coefficient error %, inf where a true term was missed."""
+    return [max((e if e is not None else np.inf) for e in r["errors"].values()) for r in group]
+
+
 def table(rows: list[dict]) -> str:
     lines = [("| PDE | noise | tool | right terms | max coefficient error % (median over seeds) | "
              "max error % by seed | per-term errors % (lowest seed) | wall s |"), "|---|---|---|---|---|---|---|---|"]
@@ -78,7 +83,7 @@ def table(rows: list[dict]) -> str:
         group = [r for r in rows if (r["pde"], r["noise"], r["tool"]) == (pde, noise, tool)]
         group.sort(key=lambda r: r["seed"])
         rate = f"{sum(r['right'] for r in group)}/{len(group)}"
-        maxes = [max((e if e is not None else np.inf) for e in r["errors"].values()) for r in group]
+        maxes = _max_errors(group)
         med = float(np.median(maxes))
         by_seed = ", ".join(f"s{r['seed']} " + (f"{m:.2f}" if np.isfinite(m) else "missed")
                             + (" (reconstructed)" if r.get("reconstructed") else "") for r, m in zip(group, maxes))
@@ -97,7 +102,7 @@ def _cell(group: list[dict]) -> str:
     """'right/runs, median max error % (worst)' of one tool's seeds at one noise level."""
     if not group:
         return "not run"
-    maxes = [max((e if e is not None else np.inf) for e in r["errors"].values()) for r in group]
+    maxes = _max_errors(group)
     text = lambda e: f"{e:.2f}" if np.isfinite(e) else "missed"
     median, worst = text(float(np.median(maxes))), text(max(maxes))
     return f"{sum(r['right'] for r in group)}/{len(group)}, {median}" + (f" (worst {worst})" if worst != median else "")
