@@ -262,7 +262,7 @@ def main() -> None:
             "includes ~40 min in which it ran at the lowest priority behind two other runs. "
             "At 50% the terms are right but the coefficients collapse (-0.011 u*u_x - 0.0013 u_xx - 0.0006 "
             "u_xxxx, 99.9% off; PySINDy weak 35.8%): the physics round trains them toward 0, where the residual "
-            "is just u_t, whose rms (0.057) is tiny beside the 50% noise's data loss at residual weight 1; the "
+            "is just u_t, whose rms (0.057) is tiny beside the 50% noise's data loss at the physics round's residual weight 1 (the polish's 10 does not bring them back); the "
             "result's checks show it (equation residual 99.6% of |u_t|) but do not flag it, since they test "
             "only the data misfit (0.91x). "
             "`pinnjax (full grid)` is the defaults given the full noisy 256x101 grid (25,856 points, the data "
