@@ -522,6 +522,27 @@ def test_print_warns_when_the_equation_does_not_explain_the_data(capsys):
     assert "warning" not in capsys.readouterr().out
 
 
+def test_print_warns_when_the_equation_leaves_most_of_u_t_unexplained(capsys):
+    # The KS 50% checks: the terms are right but the coefficients collapsed ~100x toward 0, so the
+    # data fit passes (0.91x) while the residual is 99.6% of |u_t|; right answers stay <= 18%.
+    from pinnjax.discovery import PDEDiscovery
+    from pinnjax.discovery.discover import DiscoveryResult, Equation
+
+    terms = ("u*u_x", "u_xx", "u_xxxx")
+    checks = {"data_rmse": 0.324, "fit_rmse": 0.357, "misfit_ratio": 0.908, "residual_relative": 0.996,
+              "explains_data": True}
+    model = PDEDiscovery()
+    model.results_ = [DiscoveryResult(Equation("u_t", terms, np.array([-0.0107, -0.00126, -0.000616])),
+                                      dict.fromkeys(terms, 1.0), [], None, (), checks)]
+    model.print()
+    out = capsys.readouterr().out
+    assert "warning: the equation leaves 100% of |u_t| unexplained" in out and "polish_pde_weight" in out
+    assert "does not explain the data" not in out
+    model.results_[0].checks["residual_relative"] = 0.176  # KS 25%, right within 2.8%
+    model.print()
+    assert "warning" not in capsys.readouterr().out
+
+
 def test_weak_form_selection_finds_the_heat_law_from_two_trajectories():
     # As the pointwise test above, with every selection reading the library's integrals against
     # test functions (half-width 0.1 of the unit box: 17 x 17 per trajectory). Measured: u_xx
