@@ -209,6 +209,11 @@ def cmd_discover(args) -> int:
     summary = run_discovery(exp, run_dir, None if args.quiet else say, progress)
     progress.close()
     print("\n".join(summary["equations"]))
+    from .discovery.estimator import check_warnings
+
+    for seed in summary["per_seed"]:
+        for warning in check_warnings(seed["checks"] or {}, summary["lhs"]):
+            print(f"pinnjax: warning (seed {seed['seed']}): {warning}", file=sys.stderr)
     if summary["status"] != "ok":
         print(f"pinnjax: discovery failed: {'; '.join(summary['failures'])}. Outputs in {run_dir}", file=sys.stderr)
         return EXIT_FAILED

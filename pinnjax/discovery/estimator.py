@@ -33,6 +33,22 @@ from .weak import TEST_WIDTH, check_test_width
 UNEXPLAINED_LHS = 0.5
 
 
+def check_warnings(checks: dict, lhs: str) -> list[str]:
+    """What a discovery's ``checks`` say is wrong with its answer (empty when nothing is)."""
+    warnings = []
+    if not checks.get("explains_data", True):
+        warnings.append("the equation does not explain the data (the final network misfits it beyond the "
+                        "data-only fit's held-out error): a true term may be missing; try a smaller screen_penalty, "
+                        "max_widenings=2, weak_form=True (high derivatives of a noisy fit), a larger library or "
+                        "more data")
+    if checks.get("residual_relative", 0.0) > UNEXPLAINED_LHS:
+        warnings.append(f"the equation leaves {checks['residual_relative']:.0%} of |{lhs}| unexplained on the final "
+                        "network, so its coefficients are not pinned down (noisy data can train them toward 0 when "
+                        "the residual weighs little beside the data loss): try a larger polish_pde_weight, more "
+                        "data or less noise")
+    return warnings
+
+
 def default_network(n_in: int, n_out: int, seed: int):
     """MLP with 4 hidden layers of 32 tanh units (enough for the Burgers/KdV/KS benchmarks)."""
     return MLP(n_in, n_out, 32, 4, key=jax.random.PRNGKey(seed))
@@ -181,13 +197,5 @@ class PDEDiscovery:
                 line += (f", {checks['misfit_ratio']:.2f}x the data-only fit's held-out error "
                          f"{checks['fit_rmse']:.4g}")
             print(line + f"; equation residual {checks['residual_relative']:.2%} of |{self.equation_.lhs}|")
-            if not checks.get("explains_data", True):
-                print("warning: the equation does not explain the data (the final network misfits it beyond the "
-                      "data-only fit's held-out error): a true term may be missing; try a smaller screen_penalty, "
-                      "max_widenings=2, weak_form=True (high derivatives of a noisy fit), a larger library or "
-                      "more data")
-            if checks["residual_relative"] > UNEXPLAINED_LHS:
-                print(f"warning: the equation leaves {checks['residual_relative']:.0%} of |{self.equation_.lhs}| "
-                      "unexplained on the final network, so its coefficients are not pinned down (noisy data can "
-                      "train them toward 0 when the residual weighs little beside the data loss): try a larger "
-                      "polish_pde_weight, more data or less noise")
+            for warning in check_warnings(checks, self.equation_.lhs):
+                print("warning: " + warning)
