@@ -265,7 +265,7 @@ def main() -> None:
             "is just u_t, whose rms (0.057) is tiny beside the 50% noise's data loss at the physics round's "
             "residual weight 1 (the polish's 10 does not bring them back); the "
             "result's checks show it (equation residual 99.6% of |u_t|) but do not flag it, since they test "
-            "only the data misfit (0.91x); since then PDEDiscovery.print warns when the residual exceeds 50% "
+            "only the data misfit (0.91x); since then PDEDiscovery.print and pinnjax discover warn when the residual exceeds 50% "
             "of |u_t| (every right answer here is at most 18%). "
             "`pinnjax (full grid)` is the defaults given the full noisy 256x101 grid (25,856 points, the data "
             "PySINDy gets; Cramér-Rao std of the viscosity 1.2% at 10% noise instead of 4.2%) with the residual "
