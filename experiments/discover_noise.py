@@ -204,7 +204,8 @@ def main() -> None:
             "Discovery under noise",
             "Headline: each PDE with the recipe of its configs/discovery/*.yaml (KS: `pinnjax (weak by parts)`, "
             "Burgers and KdV: `pinnjax`, the defaults) against PySINDy on the same noise draws; cells are right "
-            "terms / runs, median (worst) over seeds of the max coefficient error %. Every run and variant is in the table below.\n\n"
+            "terms / runs, median (worst) over seeds of the max coefficient error %. Every run and variant is in "
+            "the table below.\n\n"
             + headline(rows) + "\n\n"
             "Burgers (Hopf-Cole, 256x101 grid), KdV (two solitons, u_t = -6 u u_x - u_xxx, 256x101) and "
             "Kuramoto-Sivashinsky (ETDRK4, x in [0, 32pi), t in [0, 40], 256x101) with Gaussian noise of the "

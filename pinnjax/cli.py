@@ -209,7 +209,7 @@ def cmd_discover(args) -> int:
     summary = run_discovery(exp, run_dir, None if args.quiet else say, progress)
     progress.close()
     print("\n".join(summary["equations"]))
-    from .discovery.estimator import check_warnings
+    from .discovery.discover import check_warnings
 
     for seed in summary["per_seed"]:
         for warning in check_warnings(seed["checks"] or {}, summary["lhs"]):

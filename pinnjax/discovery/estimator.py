@@ -16,7 +16,7 @@ import numpy as np
 from ..nn import MLP
 from ..phases import LBFGS, Adam
 from .data import Measurements, measurements
-from .discover import DiscoveryResult, check_polish_weight, discover, domain_from_data
+from .discover import DiscoveryResult, check_polish_weight, check_warnings, discover, domain_from_data
 from .library import Library, polynomial_library
 from .sparse import (
     DEFAULT_PENALTY,
@@ -27,27 +27,6 @@ from .sparse import (
     check_sparsity_options,
 )
 from .weak import TEST_WIDTH, check_test_width
-
-# print() warns above this |lhs - Θξ| / |lhs| on the final network: every right answer in
-# experiments/RESULTS.md stays at or below 0.18, a collapsed fit (KS at 50% noise) reaches 0.996.
-UNEXPLAINED_LHS = 0.5
-
-
-def check_warnings(checks: dict, lhs: str) -> list[str]:
-    """What a discovery's ``checks`` say is wrong with its answer (empty when nothing is)."""
-    warnings = []
-    if not checks.get("explains_data", True):
-        warnings.append("the equation does not explain the data (the final network misfits it beyond the "
-                        "data-only fit's held-out error): a true term may be missing; try a smaller screen_penalty, "
-                        "max_widenings=2, weak_form=True (high derivatives of a noisy fit), a larger library or "
-                        "more data")
-    if checks.get("residual_relative", 0.0) > UNEXPLAINED_LHS:
-        warnings.append(f"the equation leaves {checks['residual_relative']:.0%} of |{lhs}| unexplained on the final "
-                        "network, so its coefficients are not pinned down (noisy data can train them toward 0 when "
-                        "the residual weighs little beside the data loss): try a larger polish_pde_weight, more "
-                        "data or less noise")
-    return warnings
-
 
 def default_network(n_in: int, n_out: int, seed: int):
     """MLP with 4 hidden layers of 32 tanh units (enough for the Burgers/KdV/KS benchmarks)."""
