@@ -21,8 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import pinnjax as pj
-from pinnjax.derivatives import METHODS, evaluate_derivatives
-from pinnjax.names import parse_derivative_name
+from pinnjax.engine.derivatives import METHODS, evaluate_derivatives
+from pinnjax.problem.names import parse_derivative_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import median, write_section  # noqa: E402

@@ -16,7 +16,7 @@ from pathlib import Path
 import jax
 
 import pinnjax as pj
-from pinnjax import zoo
+from pinnjax.reference import zoo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import median, write_section  # noqa: E402

@@ -76,8 +76,8 @@ def run_pinnjax(method: str, steps: int) -> dict:
     import numpy as np
 
     import pinnjax as pj
-    from pinnjax.compiled import compile_problem
-    from pinnjax.train import first_order_chunk
+    from pinnjax.engine.compiled import compile_problem
+    from pinnjax.train.loop import first_order_chunk
 
     pts = _points()
     problem = pj.Problem(

@@ -7,11 +7,7 @@ with optax phases:
 >>> domain = pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0)
 """
 
-from .compiled import CompiledProblem, compile_problem
-from .derivatives import METHODS, evaluate_derivatives
-from .distributed import point_mesh
-from .expressions import ExpressionError, parse_expression
-from .flax_adapter import from_flax_linen, from_flax_nnx
+from .engine import METHODS, CompiledProblem, compile_problem, evaluate_derivatives
 from .geometry import (
     AbstractGeometry,
     Box,
@@ -21,19 +17,57 @@ from .geometry import (
     Interval,
     Polygon,
     Rectangle,
+    SpaceTime,
     Union,
     lshape,
 )
-from .losses import LOSSES, MAE, MSE, AbstractPointwiseLoss, Cauchy, Huber, LogCosh, PseudoHuber
-from .nn import MLP, Embedded, FourierFeatures, ModifiedMLP, PeriodicEmbedding, fourier_mlp
-from .phases import LBFGS, Adam, Optax
-from .points import Given, Sample
-from .problem import Coefficient, Problem
-from .result import Result, relative_l2
-from .solve import solve
-from .spacetime import SpaceTime
-from .terms import PDE, AbstractTerm, Data, Dirichlet, Initial, Neumann, Periodic, Robin
-from .train import History, PhaseReport, TrainState
+from .nn import (
+    MLP,
+    Embedded,
+    FourierFeatures,
+    ModifiedMLP,
+    PeriodicEmbedding,
+    fourier_mlp,
+    from_flax_linen,
+    from_flax_nnx,
+)
+from .problem import (
+    LOSSES,
+    MAE,
+    MSE,
+    PDE,
+    AbstractPointwiseLoss,
+    AbstractTerm,
+    Cauchy,
+    Coefficient,
+    Data,
+    Dirichlet,
+    ExpressionError,
+    Given,
+    Huber,
+    Initial,
+    LogCosh,
+    Neumann,
+    Periodic,
+    Problem,
+    PseudoHuber,
+    Robin,
+    Sample,
+    parse_expression,
+)
+from .reference import zoo  # noqa: F401  (pj.zoo: the classic problems)
+from .train import (
+    LBFGS,
+    Adam,
+    History,
+    Optax,
+    PhaseReport,
+    Result,
+    TrainState,
+    point_mesh,
+    relative_l2,
+    solve,
+)
 
 __all__ = [
     # problems

@@ -81,8 +81,8 @@ def _total_steps(exp) -> int:
 
 
 def cmd_run(args) -> int:
-    from .progress import Progress
-    from .runs import new_run_dir, run_experiment
+    from .runs.experiment import new_run_dir, run_experiment
+    from .runs.progress import Progress
 
     exp = _load(args.config, args.overrides)
     run_dir = Path(args.out) if args.out else new_run_dir(exp.output.get("dir", "runs"), exp.name)
@@ -96,8 +96,8 @@ def cmd_run(args) -> int:
 def cmd_resume(args) -> int:
     from .config import build_experiment, load_config
     from .config.registry import is_discovery
-    from .progress import Progress
-    from .runs import latest_state, run_experiment
+    from .runs.experiment import latest_state, run_experiment
+    from .runs.progress import Progress
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "config.yaml").is_file():
@@ -132,7 +132,7 @@ def _finish(summary: dict, run_dir: Path) -> int:
 def cmd_predict(args) -> int:
     import numpy as np
 
-    from .runs import load_result
+    from .runs.experiment import load_result
 
     try:
         result = load_result(Path(args.run_dir))
@@ -189,8 +189,8 @@ def _describe_discovery(exp) -> str:
 
 
 def cmd_discover(args) -> int:
-    from .config.discovery import run_discovery
-    from .runs import new_run_dir
+    from .runs.discovery import run_discovery
+    from .runs.experiment import new_run_dir
 
     exp = _load_any(args.config, args.overrides, discovery=True)
     run_dir = Path(args.out) if args.out else new_run_dir(exp.output["dir"], exp.name)
@@ -199,7 +199,7 @@ def cmd_discover(args) -> int:
     def say(message: str) -> None:
         print(f"pinnjax: {message}", file=sys.stderr, flush=True)
 
-    from .progress import StagedProgress
+    from .runs.progress import StagedProgress
 
     fit_steps = sum(p.steps for p in exp.options["fit_phases"])
     physics_steps = sum(p.steps for p in exp.options["physics_phases"])

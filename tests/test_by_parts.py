@@ -1,7 +1,6 @@
 """Weak-form integrals with derivatives moved onto the test functions (integration by parts)."""
 
 import numpy as np
-import pytest
 
 from pinnjax.discovery import Library
 from pinnjax.discovery.by_parts import parse_product, plan_names, plan_term

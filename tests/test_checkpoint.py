@@ -4,8 +4,8 @@ import jax
 import numpy as np
 
 import pinnjax as pj
-from pinnjax.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from pinnjax.solve import initial_params
+from pinnjax.runs.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from pinnjax.train.solve import initial_params
 
 
 def problem():

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import pinnjax as pj
-from pinnjax.compiled import compile_problem
+from pinnjax.engine.compiled import compile_problem
 
 
 class Known(eqx.Module):

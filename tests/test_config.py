@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pinnjax as pj
-from pinnjax import zoo
+from pinnjax.reference import zoo
 from pinnjax.config import (
     ConfigError,
     build_experiment,

@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from pinnjax.derivatives import METHODS, evaluate_derivatives
-from pinnjax.names import canonical_name, parse_derivative_name
+from pinnjax.engine.derivatives import METHODS, evaluate_derivatives
+from pinnjax.problem.names import canonical_name, parse_derivative_name
 
 
 def field_functions(p):

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from pinnjax.cli import main
-from pinnjax.compiled import domain_bounds
 from pinnjax.config import ConfigError, build_discovery, load_config, load_discovery
+from pinnjax.engine.compiled import domain_bounds
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "discovery"
 
@@ -330,7 +330,7 @@ def test_a_failed_discovery_exits_1_and_still_writes_its_summary(heat_dir, capsy
 def test_staged_progress_starts_a_bar_per_training_and_names_the_stage():
     import io
 
-    from pinnjax.progress import StagedProgress
+    from pinnjax.runs.progress import StagedProgress
 
     out = io.StringIO()
     progress = StagedProgress({"fit": 200, "physics": 100}, stream=out, log_every=0.0)

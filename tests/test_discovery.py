@@ -58,10 +58,10 @@ def test_library_matrix_from_network_derivatives_selects_the_heat_law():
     import jax.numpy as jnp
 
     import pinnjax as pj
-    from pinnjax.compiled import compile_problem
     from pinnjax.discovery import library_matrix
-    from pinnjax.result import Result
-    from pinnjax.train import History
+    from pinnjax.engine.compiled import compile_problem
+    from pinnjax.train.loop import History
+    from pinnjax.train.result import Result
 
     class Exact(eqx.Module):
         def __call__(self, p):

@@ -1,4 +1,4 @@
-"""Tests for pinnjax.expressions: values, names, tracing and rejection of hostile text."""
+"""Tests for pinnjax.problem.expressions: values, names, tracing and rejection of hostile text."""
 import ast
 import builtins
 import math
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.special import erf as np_erf
 
-from pinnjax.expressions import (
+from pinnjax.problem.expressions import (
     FUNCTIONS,
     MAX_LENGTH,
     Expression,

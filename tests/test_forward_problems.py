@@ -10,7 +10,7 @@ import jax
 import pytest
 
 import pinnjax as pj
-from pinnjax import zoo
+from pinnjax.reference import zoo
 
 
 def train(bench, width=24, depth=3, adam=1500, lbfgs=1500, **kw):

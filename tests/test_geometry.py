@@ -1,9 +1,10 @@
-"""Tests for pinnjax.geometry, pinnjax.geometry_csg and pinnjax.spacetime."""
+"""Tests for pinnjax.geometry: shapes, set operations (base.py) and space-time."""
 
 import numpy as np
 import pytest
 
-from pinnjax.geometry import (
+from pinnjax.geometry.sampling import SAMPLERS, PointSet
+from pinnjax.geometry.shapes import (
     AbstractGeometry,
     Box,
     Difference,
@@ -15,8 +16,7 @@ from pinnjax.geometry import (
     Union,
     lshape,
 )
-from pinnjax.sampling import SAMPLERS, PointSet
-from pinnjax.spacetime import SpaceTime
+from pinnjax.geometry.spacetime import SpaceTime
 
 
 def rng(seed=0):

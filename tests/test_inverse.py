@@ -40,7 +40,7 @@ def test_run_directory_records_and_plots_coefficient_trajectories(tmp_path):
     import yaml
 
     from pinnjax.config import load_experiment
-    from pinnjax.runs import run_experiment
+    from pinnjax.runs.experiment import run_experiment
 
     cfg = yaml.safe_load(open("configs/burgers.yaml"))
     cfg["coefficients"] = {"nu_fit": {"init": 0.01, "log": True}}

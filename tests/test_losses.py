@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import pinnjax as pj
-from pinnjax.losses import get_loss
+from pinnjax.problem.losses import get_loss
 
 R = np.array([-30.0, -2.0, -0.5, 0.0, 0.3, 1.0, 4.0])
 

@@ -1,4 +1,4 @@
-"""Tests for pinnjax.nn (Equinox networks) and pinnjax.flax_adapter."""
+"""Tests for pinnjax.nn: equinox networks and the flax adapters."""
 
 import math
 import sys
@@ -11,8 +11,8 @@ import optax
 import pytest
 from jax.experimental import jet
 
-from pinnjax import nn
-from pinnjax.flax_adapter import from_flax_linen, from_flax_nnx
+from pinnjax.nn import networks as nn
+from pinnjax.nn.flax_adapter import from_flax_linen, from_flax_nnx
 
 KEY = jax.random.key(0)
 

@@ -1,4 +1,4 @@
-"""Tests for pinnjax.sampling: unit-cube samplers and helpers."""
+"""Tests for pinnjax.geometry.sampling: unit-cube samplers and helpers."""
 
 import warnings
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import qmc
 
-from pinnjax.sampling import (
+from pinnjax.geometry.sampling import (
     SAMPLERS,
     PointSet,
     allocate,

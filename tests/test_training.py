@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pinnjax as pj
-from pinnjax.compiled import CompiledProblem
+from pinnjax.engine.compiled import CompiledProblem
 
 
 def heat_problem(n=256):
@@ -147,8 +147,8 @@ def test_validation_early_stop_keeps_the_parameters_before_noise_is_fitted():
     # 1-D regression of sin(2 pi x) + 30% noise with an oversized network: the held-out
     # error reaches its minimum and then rises while the training error keeps falling;
     # the callback stops 1,000 steps after the minimum and keeps the best parameters.
-    from pinnjax.compiled import compile_problem
     from pinnjax.discovery.early_stop import ValidationStop
+    from pinnjax.engine.compiled import compile_problem
 
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, 120)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from pinnjax.discovery.sparse import refit, select_terms
-from pinnjax.discovery.weak import BUMP_POWER, WeakForm, check_test_width, fits_grid, grid_sizes
+from pinnjax.discovery.weak import (
+    BUMP_POWER,
+    WeakForm,
+    check_test_width,
+    fits_grid,
+    grid_sizes,
+)
 
 
 def _bump_integral(power: int) -> float:

@@ -13,13 +13,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..expressions import parse_expression
-from ..losses import get_loss
-from ..points import Given, Sample
-from ..problem import Coefficient, Problem
-from ..residuals import as_residual
-from ..spacetime import SpaceTime
-from ..terms import PDE, Data, Periodic
+from ..geometry.spacetime import SpaceTime
+from ..problem.expressions import parse_expression
+from ..problem.losses import get_loss
+from ..problem.points import Given, Sample
+from ..problem.problem import Coefficient, Problem
+from ..problem.residuals import as_residual
+from ..problem.terms import PDE, Data, Periodic
 from . import registry as R
 from .errors import ConfigError, describe, did_you_mean
 from .loader import load_config

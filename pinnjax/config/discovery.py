@@ -19,17 +19,13 @@ its line and the fix, raised before any training.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jax
 import numpy as np
-import yaml
 
-from ..compiled import domain_bounds
 from ..discovery import (
     DataError,
     Library,
@@ -42,10 +38,11 @@ from ..discovery import (
 )
 from ..discovery.discover import retraining_steps
 from ..discovery.weak import TEST_WIDTH
-from ..expressions import parse_expression
-from ..names import parse_derivative_name
-from ..nn import Embedded, PeriodicEmbedding
-from ..spacetime import SpaceTime
+from ..engine.compiled import domain_bounds
+from ..geometry.spacetime import SpaceTime
+from ..nn.networks import Embedded, PeriodicEmbedding
+from ..problem.expressions import parse_expression
+from ..problem.names import parse_derivative_name
 from . import registry as R
 from .build import (
     _plain,
@@ -294,71 +291,3 @@ def _resolved(config: dict, source: dict, base_dir: Path) -> dict:
 def load_discovery(path: str | os.PathLike, overrides: Sequence[str] = ()) -> DiscoveryExperiment:
     """``build_discovery(load_config(path, overrides))`` with files relative to ``path``."""
     return build_discovery(load_config(path, overrides), base_dir=Path(path).resolve().parent)
-
-
-# ---------------------------------------------------------------- running
-def run_discovery(exp: DiscoveryExperiment, run_dir: Path, say: Callable[[str], None] | None = None,
-                  progress: Callable | None = None) -> dict:
-    """Discover once per seed, writing ``config.yaml``, ``equation.txt`` (one line per
-    seed) and ``summary.json`` into ``run_dir``; returns the summary. ``progress(info)``
-    receives training progress (see :func:`pinnjax.discovery.discover`)."""
-    from ..runs import versions, write_atomic
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(run_dir / "config.yaml", yaml.safe_dump(exp.config, sort_keys=False))
-    t0, results = time.perf_counter(), []
-    for seed in exp.seeds:
-        start = time.perf_counter()
-        if say:
-            say(f"seed {seed}: fitting the network, selecting among {len(exp.library)} terms ...")
-        model = exp.estimator((seed,))
-        model.callback = progress
-        results += model.fit(exp.data).results_
-        if say:
-            say(f"seed {seed}: {results[-1].equation} ({time.perf_counter() - start:.1f} s)")
-    model = exp.estimator()
-    model.results_ = results
-    wall = time.perf_counter() - t0
-    write_atomic(run_dir / "equation.txt", "".join(e + "\n" for e in model.equations()))
-    summary = summarize(exp, model, wall, versions())
-    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, default=_json))
-    return summary
-
-
-def _json(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
-
-
-def _failed(r) -> str | None:
-    """Why one seed's discovery failed (non-finite loss or coefficients), or None."""
-    bad = [p.message or p.name for p in getattr(r.result, "phases", []) if p.stop_reason == "non-finite loss"]
-    if bad:
-        return "non-finite loss in " + "; ".join(bad)
-    if not np.all(np.isfinite(r.equation.coefficients)):
-        return "non-finite coefficients"
-    return None
-
-
-def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versions: dict) -> dict:
-    eq = model.equation_
-    failures = [f"seed {s}: {why}" for s, r in zip(exp.seeds, model.results_) if (why := _failed(r))]
-    return {
-        "name": exp.name, "status": "failed" if failures else "ok", "failures": failures,
-        "equation": str(eq), "equations": model.equations(), "lhs": eq.lhs, "terms": list(eq.terms),
-        "coefficients": eq.active(), "mask": eq.mask.tolist(), "frequencies": model.frequencies_,
-        "rounds": model.results_[0].rounds,
-        "per_seed": [{"seed": s, "equation": str(r.equation), "coefficients": r.equation.active(),
-                      "frequencies": r.frequencies, "rounds": r.rounds, "checks": r.checks}
-                     for s, r in zip(exp.seeds, model.results_)],
-        "selector": exp.options["selector"], "alternate": exp.options["alternate"],
-        "penalty": exp.options["penalty"], "screen_penalty": exp.options["screen_penalty"],
-        "stable_fraction": exp.options["stable_fraction"], "seeds": list(exp.seeds),
-        "dtype": exp.options["dtype"],
-        "n_points": len(exp.data), "n_trajectories": exp.data.n_trajectories, "noise": exp.source["noise"],
-        "data": exp.source, "wall_time": wall, "jax_version": versions["jax"], "device": versions["device"],
-        "versions": versions,
-    }

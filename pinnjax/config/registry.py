@@ -20,14 +20,14 @@ from ..discovery.sparse import (
     STABLE_FRACTION,
 )
 from ..discovery.weak import TEST_WIDTH
-from ..losses import LOSSES
-from ..nn import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
-from ..phases import LBFGS, Adam
+from ..geometry.sampling import SAMPLERS
+from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
+from ..problem.losses import LOSSES
+from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
 from ..reference import analytic, spectral
 from ..reference.burgers import NU as BURGERS_NU
 from ..reference.burgers import burgers as burgers_reference
-from ..sampling import SAMPLERS
-from ..terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
+from ..train.phases import LBFGS, Adam
 from .schema import REQUIRED, short_kind
 
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..names import canonical_name, parse_derivative_name
+from ..problem.names import canonical_name, parse_derivative_name
 
 Monomial = tuple[tuple[str, int], ...]
 Plan = dict[tuple[int, ...], dict[Monomial, float]]

@@ -36,16 +36,17 @@ import dataclasses
 import jax
 import numpy as np
 
-from ..compiled import compile_problem
-from ..expressions import parse_expression
-from ..geometry import Box, Interval, Rectangle
-from ..names import parse_derivative_name
-from ..points import Given
-from ..problem import Coefficient, Problem
-from ..residuals import Residual
-from ..solve import solve
-from ..spacetime import SpaceTime
-from ..terms import PDE, Data
+from ..engine.compiled import compile_problem
+from ..geometry.shapes import Box, Interval, Rectangle
+from ..geometry.spacetime import SpaceTime
+from ..problem.expressions import parse_expression
+from ..problem.names import parse_derivative_name
+from ..problem.points import Given
+from ..problem.problem import Coefficient, Problem
+from ..problem.residuals import Residual
+from ..problem.terms import PDE, Data
+from ..train.solve import solve
+from .by_parts import evaluate_plan, plan_names, plan_term
 from .data import DataError, Measurements
 from .early_stop import ValidationStop
 from .ensemble import selection_frequencies
@@ -60,7 +61,6 @@ from .sparse import (
     refit,
     select_terms,
 )
-from .by_parts import evaluate_plan, plan_names, plan_term
 from .weak import TEST_WIDTH, WeakForm, check_test_width, fits_grid
 
 

@@ -13,10 +13,16 @@ from collections.abc import Callable, Sequence
 import jax
 import numpy as np
 
-from ..nn import MLP
-from ..phases import LBFGS, Adam
+from ..nn.networks import MLP
+from ..train.phases import LBFGS, Adam
 from .data import Measurements, measurements
-from .discover import DiscoveryResult, check_polish_weight, check_warnings, discover, domain_from_data
+from .discover import (
+    DiscoveryResult,
+    check_polish_weight,
+    check_warnings,
+    discover,
+    domain_from_data,
+)
 from .library import Library, polynomial_library
 from .sparse import (
     DEFAULT_PENALTY,
@@ -27,6 +33,7 @@ from .sparse import (
     check_sparsity_options,
 )
 from .weak import TEST_WIDTH, check_test_width
+
 
 def default_network(n_in: int, n_out: int, seed: int):
     """MLP with 4 hidden layers of 32 tanh units (enough for the Burgers/KdV/KS benchmarks)."""

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .sampling import SAMPLERS
+from ..geometry.sampling import SAMPLERS
 
 
 @dataclasses.dataclass(frozen=True)

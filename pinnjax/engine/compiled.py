@@ -16,10 +16,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..problem.names import parse_derivative_name
+from ..problem.problem import Problem
+from ..problem.terms import BoundTerm
 from .derivatives import DEFAULT_METHOD, evaluate_derivatives
-from .names import parse_derivative_name
-from .problem import Problem
-from .terms import BoundTerm
 
 
 def domain_bounds(domain) -> tuple[np.ndarray, np.ndarray]:

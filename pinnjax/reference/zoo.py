@@ -16,13 +16,13 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from .geometry import Interval, Rectangle, lshape
-from .points import Sample
-from .problem import Problem
-from .reference import analytic
-from .reference.burgers import burgers as burgers_reference
-from .spacetime import SpaceTime
-from .terms import PDE, Dirichlet, Initial, Neumann
+from ..geometry.shapes import Interval, Rectangle, lshape
+from ..geometry.spacetime import SpaceTime
+from ..problem.points import Sample
+from ..problem.problem import Problem
+from ..problem.terms import PDE, Dirichlet, Initial, Neumann
+from . import analytic
+from .burgers import burgers as burgers_reference
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

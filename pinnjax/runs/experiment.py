@@ -26,9 +26,9 @@ import numpy as np
 import yaml
 
 from .checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from .phases import Adam
-from .solve import initial_params, solve
-from .train import TrainState
+from ..train.phases import Adam
+from ..train.solve import initial_params, solve
+from ..train.loop import TrainState
 
 
 def new_run_dir(root: str | os.PathLike, name: str) -> Path:
@@ -177,11 +177,11 @@ def summarize(exp, result, wall: float, start_step: int) -> dict:
 
 def load_result(run_dir: Path):
     """A :class:`~pinnjax.result.Result` of a finished run (for prediction)."""
-    from .compiled import compile_problem
-    from .config import build_experiment, load_config
-    from .result import Result
-    from .solve import DTYPES
-    from .train import History
+    from ..engine.compiled import compile_problem
+    from ..config import build_experiment, load_config
+    from ..train.result import Result
+    from ..train.solve import DTYPES
+    from ..train.loop import History
 
     model = run_dir / "model.eqx"
     if not (run_dir / "config.yaml").is_file() or not model.is_file():

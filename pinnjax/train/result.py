@@ -9,10 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .compiled import CompiledProblem
-from .derivatives import evaluate_derivatives
-from .names import parse_derivative_name
-from .train import History, PhaseReport
+from ..engine.compiled import CompiledProblem
+from ..engine.derivatives import evaluate_derivatives
+from ..problem.names import parse_derivative_name
+from .loop import History, PhaseReport
 
 
 def relative_l2(predicted, reference) -> float:

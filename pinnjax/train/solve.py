@@ -10,13 +10,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .compiled import compile_problem
-from .derivatives import DEFAULT_METHOD
-from .distributed import batch_placer, replicate
+from ..engine.compiled import compile_problem
+from ..engine.derivatives import DEFAULT_METHOD
+from ..problem.problem import Problem
+from .loop import Trainer, TrainState
 from .phases import LBFGS, Adam
-from .problem import Problem
 from .result import Result
-from .train import Trainer, TrainState
+from .sharding import batch_placer, replicate
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import equinox as eqx
 import numpy as np
 
-from .train import History, PhaseReport, TrainState
+from ..train.loop import History, PhaseReport, TrainState
 
 PREFIX = "step_"
 

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 from jax.experimental import jet
 
-from .names import DerivativeName
+from ..problem.names import DerivativeName
 
 PointFunction = Callable[[jax.Array], jax.Array]
 METHODS = ("forward", "taylor", "reverse")

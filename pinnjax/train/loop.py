@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .compiled import CompiledProblem
+from ..engine.compiled import CompiledProblem
 from .phases import LBFGS
 
 STOP_REASONS = {0: "step budget", 1: "gradient tolerance", 2: "no progress", 3: "non-finite loss"}

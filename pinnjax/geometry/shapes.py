@@ -1,8 +1,8 @@
 """Spatial geometries: Interval, Rectangle, Box, Disk, Polygon, and set operations.
 
-All are frozen dataclasses implementing ``AbstractGeometry`` (``geometry_base.py``);
+All are frozen dataclasses implementing ``AbstractGeometry`` (``base.py``);
 ``a | b``, ``a - b`` and ``a & b`` build ``Union``, ``Difference`` and ``Intersection``
-(``geometry_csg.py``). Boundary part names:
+(``base.py``). Boundary part names:
 
 - ``Interval(a, b)``: "left", "right" (aliases "x_min", "x_max").
 - ``Rectangle(lo, hi)``: "left", "right", "bottom", "top" (aliases "x_min", "x_max",
@@ -23,8 +23,15 @@ import dataclasses
 
 import numpy as np
 
-from .geometry_base import AbstractGeometry, as_points, box_volume, check_finite
-from .geometry_csg import Difference, Intersection, Union
+from .base import (
+    AbstractGeometry,
+    Difference,
+    Intersection,
+    Union,
+    as_points,
+    box_volume,
+    check_finite,
+)
 from .sampling import unit_rows
 
 __all__ = [

@@ -6,8 +6,14 @@ import dataclasses
 
 import numpy as np
 
-from .geometry_base import AbstractGeometry, as_points, check_finite
-from .sampling import PointSet, check_count, check_rng, check_sampler, unknown_choice_error
+from .base import AbstractGeometry, as_points, check_finite
+from .sampling import (
+    PointSet,
+    check_count,
+    check_rng,
+    check_sampler,
+    unknown_choice_error,
+)
 
 
 @dataclasses.dataclass(frozen=True)

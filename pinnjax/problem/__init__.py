@@ -1,0 +1,21 @@
+"""Problem layer: derivative names, safe expressions, residuals, points, pointwise losses,
+terms and the Problem that holds them. Imports only from ``geometry``."""
+
+from .expressions import ExpressionError, parse_expression
+from .losses import (
+           LOSSES,
+           MAE,
+           MSE,
+           AbstractPointwiseLoss,
+           Cauchy,
+           Huber,
+           LogCosh,
+           PseudoHuber,
+)
+from .points import Given, Sample
+from .problem import Coefficient, Problem
+from .terms import PDE, AbstractTerm, Data, Dirichlet, Initial, Neumann, Periodic, Robin
+
+__all__ = ["AbstractPointwiseLoss", "AbstractTerm", "Cauchy", "Coefficient", "Data", "Dirichlet", "ExpressionError",
+           "Given", "Huber", "Initial", "LOSSES", "LogCosh", "MAE", "MSE", "Neumann", "PDE", "Periodic", "Problem",
+           "PseudoHuber", "Robin", "Sample", "parse_expression"]
