@@ -3,7 +3,8 @@
 For each requested set (1st to 4th order, mixed) on a 2-32-32-32-1 tanh MLP at 4,096
 points, times the jit-compiled evaluation and the evaluation + parameter gradient (what
 training needs), interleaving the mechanisms over repeated rounds and reporting medians
-and ratios to nested reverse mode.
+and ratios to nested reverse mode. Notes: experiments/NOTES.md, 'Derivative mechanisms'
+(the table was written with --rounds 9).
 
     python experiments/derivative_modes.py [--rounds 15] [--write]
 """
@@ -91,10 +92,10 @@ def main() -> None:
     if args.write:
         write_section(
             "Derivative mechanisms",
-            f"2-32-32-32-1 tanh MLP, {args.points} points, float32, median of {args.rounds} interleaved "
-            "rounds. 'eval' computes the derivatives; 'eval+grad' also takes the parameter gradient "
-            "of their mean squares (what a training step needs). Ratios > 1 are faster than nested "
-            "reverse mode.\n\n" + summary,
+            "Time to compute derivatives of orders 1-4 of a 2-32-32-32-1 tanh MLP at "
+            f"{args.points} points (float32) by nested forward, Taylor and nested reverse mode; median of "
+            f"{args.rounds} interleaved rounds. 'eval+grad' adds the parameter gradient a training step "
+            "needs; ratios > 1 are faster than reverse mode.\n\n" + summary,
             table,
         )
 

@@ -2,11 +2,21 @@
 pinnjax vs PySINDy (PDE-FIND strong form and weak form) on the same noisy data.
 
 Every pinnjax run is appended to a JSON-lines log as it finishes (a rerun skips runs
-already logged), so a long study survives interruptions; ``--write`` turns the log into
-the tables in experiments/RESULTS.md.
+already logged), so a long study survives interruptions. ``--write`` turns the log into
+two tables: the headline (each PDE's configs/discovery/*.yaml recipe against PySINDy) in
+the section 'Discovery under noise' of experiments/RESULTS.md, and every run and variant
+in experiments/discover_noise_variants.md. The method, the variant labels and their
+history are in experiments/NOTES.md under the same heading.
+
+Regenerate both tables from the log without training (a bare ``--write`` first runs every
+requested (PDE, noise, seed) that the log lacks for the tool being run):
+
+    python experiments/discover_noise.py --table-only --write
+
+Run (more of) the study; a variant's flags need a ``--label`` naming its rows:
 
     python experiments/discover_noise.py [--pdes burgers,kdv,ks] [--noise 0,0.01,0.05,0.1,0.25,0.5]
-        [--seeds 0,1] [--log experiments/discover_noise.jsonl] [--write]
+        [--seeds 0,1] [--log experiments/discover_noise.jsonl] [variant flags --label NAME] [--write]
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from pinnjax.discovery import discover
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from discovery_cases import CASES, score
 from pysindy_baseline import oracle
-from results import write_section
+from results import write_page, write_section
 
 
 def run_pinnjax(case, noise: float, seed: int, options: dict, tool: str) -> dict:
@@ -93,6 +103,8 @@ def table(rows: list[dict]) -> str:
                      .replace("| inf |", "| missed |"))
     return "\n".join(lines)
 
+
+VARIANTS = Path(__file__).resolve().parent / "discover_noise_variants.md"
 
 # The pinnjax row of each PDE that its configs/discovery/*.yaml reproduces.
 SHIPPED = {"burgers": "pinnjax", "kdv": "pinnjax", "ks": "pinnjax (weak by parts)"}
@@ -202,110 +214,20 @@ def main() -> None:
     if args.write:
         write_section(
             "Discovery under noise",
-            "Headline: each PDE with the recipe of its configs/discovery/*.yaml (KS: `pinnjax (weak by parts)`, "
-            "Burgers and KdV: `pinnjax`, the defaults) against PySINDy on the same noise draws; cells are right "
-            "terms / runs, median (worst) over seeds of the max coefficient error %. Every run and variant is in "
-            "the table below.\n\n"
-            + headline(rows) + "\n\n"
-            "Burgers (Hopf-Cole, 256x101 grid), KdV (two solitons, u_t = -6 u u_x - u_xxx, 256x101) and "
-            "Kuramoto-Sivashinsky (ETDRK4, x in [0, 32pi), t in [0, 40], 256x101) with Gaussian noise of the "
-            "given fraction of std(u) on the grid; 'right terms' counts seeds (seed = noise draw, subsample and "
-            "network init). pinnjax: 2,000 (KS: 8,000) random points of the noisy grid, library u^p (p <= 2) x "
-            "derivatives to 3rd (KS: 4th) order (12 / 15 terms), fit -> STLSQ (automatic threshold) -> "
-            "alternating physics retraining, at most 2 rounds; budgets in experiments/discovery_cases.py. "
-            "`pinnjax` = the library's defaults: the data-only fit early-stopped on 20% held-out points, one "
-            "round with the whole library enforced before the first selection, first active set = union of the "
-            "selections on the early-stopped fit and on that round plus the terms kept in at least half of the "
-            "bootstrap resamples (stable_fraction 0.5), penalty 0.05, and a last joint training of "
-            "the final terms (L-BFGS 6,000; residual weight 1, KS 10 as in configs/discovery/ks.yaml: KS's u_t "
-            "has rms 0.057 against std(u) 0.69, so weight 1 barely enforces its equation; `pinnjax (polish "
-            "PDE weight 1)` is KS with 1, and the other KS variants use 1 too); terms that joined only from the "
-            "bootstrap and survived the rounds are on probation: the last training runs with and without them "
-            "and they stay only if dropping them raises the data misfit by more than 1/sqrt(2N). The bootstrap "
-            "union changes the first set only where a term sat at 50-99% (KS 10% and Burgers 50% seed 1 here; "
-            "every other `pinnjax` row has the same first set, so the same result); "
-            "`pinnjax (no bootstrap union)` is those two cells without "
-            "it, `pinnjax (no probation)` Burgers 50% seed 1 with the union but without the probation (the KS "
-            "10% row predates the probation step: there the kept branch is the same, deterministic training, so "
-            "the same coefficients, if its test keeps u_xx and u_xxxx: dropping true terms raised the misfit 8x in "
-            "the heat test; its wall time lacks that extra training). "
-            "Since 2026-11-25 an answer whose data misfit exceeds the data-only fit's held-out error by more than "
-            "3 standard errors (1 + 3/sqrt(2 n_held): 1.053 for KS's 1,600 held-out points, 1.106 for 400) is "
-            "retried once from a first set widened by the selections at a 5x smaller penalty, and the better "
-            "fit is kept (max_widenings 1); every `pinnjax` row that logged its checks passes them (misfit ratio "
-            "0.04-1.03), so it is unchanged, except KS 10% seeds 1 and 2, run before: `pinnjax (no widening)`. "
-            "There the first selection on the smoothed network picks u*u_x, u^2*u_xx, u*u_xxx (each in 100% of "
-            "the bootstrap resamples, the true u_xx and u_xxxx in 0-2%) and the physics rounds, which only "
-            "prune, keep that set; the checks flag it (data misfit 1.15x / 1.13x the held-out error, equation "
-            "residual 36% / 33% of |u_t|, against 0.94x and 4.5% for seed 0's right equation). "
-            "Since 2026-11-29 a widening also adds the selection on the smoothed network's library in weak form "
-            "(test half-width 0.06, first penalty) and starts the retry's coefficients from its least squares; "
-            "the KS 10% `pinnjax` rows for seeds 1-2 are that version (seed 0 passes its checks, so it never "
-            "widens and its row stands). Seed 2: still wrong, the weak selection on its smoothed network is the "
-            "same wrong set (u*u_x, u^2*u_xx, u*u_xxx), so nothing is retried (misfit 1.13x). Seed 1 did widen (its wider set differed from the first), but "
-            "its retry was still training when the session ended (> 2.5 h on one core), so it has no row yet. "
-            "Since 2026-11-29 evening the weak form integrates by parts (pinnjax/discovery/by_parts.py: linear "
-            "terms move every derivative onto the test function, products half of them), because sampling a "
-            "network's own 4th derivative on the quadrature grid aliased its noise-fitted wiggles: on the KS 10% "
-            "data-only fits of seeds 1-2 least squares of the true terms in weak form gave -0.50 / -0.07 / 0.00 "
-            "before, -0.997 / -1.017 / -1.022 and -1.001 / -1.004 / -1.007 by parts (16 quadrature points per half-width), and the weak selection "
-            "(penalty 0.05 and 0.01) is exactly u*u_x, u_xx, u_xxxx on both. `pinnjax (weak by parts)` is KS with "
-            "weak_form on (half-width 0.06), no whole-library round before the first selection (smooth_first off: "
-            "on seeds 1-2 that round trains the network toward a wrong equation whose pointwise and weak "
-            "selections both pick u*u_x, u^2*u_xx, u*u_xxx, and residual weight 10 in it does not help), and the "
-            "residual at 2,000 of the data points + 2,000 collocation points (residual_data_points), the recipe "
-            "of configs/discovery/ks.yaml: KS 10% right on all three seeds, max errors 0.81 / 1.17 / 0.39% "
-            "(PySINDy's weak form on the full grid: 8.35 / 2.53 / 3.71%), 2,976-3,998 s (three runs sharing two "
-            "cores). The same recipe on KdV 50% seed 0 is wrong (u*u_x, u^2*u_x: it misses u_xxx; the default "
-            "is right there, 1.81%), so weak_form stays off by default and only the KS config uses it. "
-            "The same KS recipe at 0, 1, 5 and 25% noise (seed 0): right terms, max errors 0.16, 0.20, 0.42 and "
-            "2.78% (PySINDy weak on the full grid 5.83, 5.68, 6.81 and 12.98%); the 0% run's wall time "
-            "includes ~40 min in which it ran at the lowest priority behind two other runs. "
-            "At 50% the terms are right but the coefficients collapse (-0.011 u*u_x - 0.0013 u_xx - 0.0006 "
-            "u_xxxx, 99.9% off; PySINDy weak 35.8%): the physics round trains them toward 0, where the residual "
-            "is just u_t, whose rms (0.057) is tiny beside the 50% noise's data loss at the physics round's "
-            "residual weight 1 (the polish's 10 does not bring them back); the "
-            "result's checks show it (equation residual 99.6% of |u_t|) but do not flag it, since they test "
-            "only the data misfit (0.91x); since then PDEDiscovery.print and pinnjax discover warn when the "
-            "residual exceeds 50% "
-            "of |u_t| (every right answer here is at most 18%). "
-            "`pinnjax (full grid)` is the defaults given the full noisy 256x101 grid (25,856 points, the data "
-            "PySINDy gets; Cramér-Rao std of the viscosity 1.2% at 10% noise instead of 4.2%) with the residual "
-            "at 2,000 of them (residual_data_points) + 2,000 collocation points. "
-            "`pinnjax (screen 1e-2)` selects first with penalty 0.01 (physics rounds 0.05), no bootstrap union (for "
-            "KS 10% seeds 1-2 close to the widened retry's first set: on both that set, u*u_x, u_xx, u^2*u_xx, "
-            "u*u_xxx, still lacks u_xxxx and the answer stays wrong, misfit 1.13x / 1.12x, so one 5x widening "
-            "would not have rescued them); "
-            "`pinnjax (weak 0.06)` (2026-11-25 midday) is the defaults with weak_form on: every selection reads the "
-            "library's integrals against smooth bumps of half-width 0.06 of the data's extent instead of its values "
-            "at the collocation points. Why: on the smoothed networks of KS 10% seeds 1-2 the pointwise library is "
-            "dominated by small-scale wiggles (least squares on the true terms gives -0.03 / -0.04 / -0.01 and "
-            "explains 3% of var(u_t) on seed 1), while the same networks' integrals give -1.01 / -1.00 / -1.01 and "
-            "select the true terms (with u^2*u_xx and u*u_xxx at some widths, which the rounds prune); half-widths "
-            "of 0.1 and more lose u_xxxx, whose integrals shrink as 1/h^4. KS 10%: seed 1 right (1.17%), seed 2 "
-            "wrong (u*u_x, u*u_xxx, u^2*u_xxxx after 6,365 s, so probably widened; offline its smoothed network's "
-            "weak selection was the true set, so the physics rounds or the union with the data-only fit lost it). "
-            "On Burgers 50% seed 0 the weak form "
-            "misses u_xx (its integrals are small beside u*u_x's; the pointwise default is right there, 10.02%) "
-            "while the data misfit check passes (1.07x), so weak_form stays off by default; KdV seed 0 is right "
-            "either way (10%: 0.46 vs 0.48%, 50%: 2.06 vs 1.81%). Rows marked `reconstructed` were "
-            "rebuilt from the run's printed line (5 significant digits) after its log write failed on a numpy "
-            "bool, fixed since; their rounds and checks are lost. "
-            "`pinnjax (polish PDE weight W)` weights the residual W (data 1) in the last training. "
-            "Variants: `pinnjax (no polish)` without the last training; "
-            "`pinnjax (no union/polish)` selects on the whole-library round only, no last training (the defaults "
-            "before 2026-11-24 evening); `pinnjax (p=1e-2)` that with penalty 0.01; `pinnjax-plain (p=1e-2)` fits the "
-            "data to the end of its budget, no whole-library round; `pinnjax-es (p=1e-2)` early-stops, no "
-            "whole-library round. "
-            "PySINDy 2.1: the full noisy grid (more data than pinnjax), same library, STLSQ with the oracle "
-            "threshold (best of a 13-value sweep x column normalization, judged against the truth: the most "
-            "favorable reading of the baseline). Errors are |found - true| / |true|. Wall times: shared 2-core "
-            "CPU, runs pinned to one core each and partly overlapping, so indicative only. The Burgers viscosity "
-            "at 10% noise and above is limited by the data, not the method: the Cramér-Rao bound (section "
-            "'Discovery: information limit of the benchmark data') puts its standard deviation at 4.2% (10%), "
-            "10.6% (25%) and 21% (50%) even with the equation's form and initial condition known, so a max "
-            "error <= 2% at 10% noise happens in only ~36% of draws for the best possible estimator; given the full "
-            "grid (bound 1.2%), pinnjax's max errors are 0.26 / 1.77 / 0.19% (`pinnjax (full grid)`).",
+            "Burgers, KdV and Kuramoto-Sivashinsky discovered from data with Gaussian noise (fraction of "
+            "std(u)): each PDE's configs/discovery/*.yaml recipe vs PySINDy's strong and weak forms on the same "
+            "draws (full noisy grid, oracle threshold). Cell: right terms / seeds, median (worst) over seeds of "
+            "the largest coefficient error %. All runs and variants: "
+            "[discover_noise_variants.md](discover_noise_variants.md).",
+            headline(rows),
+        )
+        write_page(
+            VARIANTS,
+            "Discovery under noise: every run and variant",
+            "Every run in discover_noise.jsonl, one row per PDE, noise level and tool (labels: "
+            "[NOTES.md](NOTES.md#variant-labels)). Max error: a run's largest coefficient error %, 'missed' if "
+            "a true term is absent; per-term errors: the lowest seed's. Written by "
+            "`python experiments/discover_noise.py --table-only --write`.",
             table(rows),
         )
 

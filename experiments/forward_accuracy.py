@@ -2,6 +2,7 @@
 
 Burgers runs several seeds (errors vary several-fold from seed to seed) and reports the
 median; Laplace, heat with mixed BCs and Poisson on the L-shape run one seed each.
+Notes and recipes: experiments/NOTES.md, 'Forward problems: accuracy'.
 
     python experiments/forward_accuracy.py [--problems burgers,laplace] [--seeds 0,1,2] [--write]
 """
@@ -103,10 +104,9 @@ def main() -> None:
     if args.write:
         write_section(
             "Forward problems: accuracy",
-            "Relative L2 error against the shipped references (Burgers: Hopf-Cole on the 256 x 101 "
-            "grid; heat: eigen-series on 101 x 101; Laplace: exact on 101 x 101; Poisson: exact at "
-            "the 7,701 grid points inside the L-shape). Wall time includes compilation. "
-            "Recipes are in experiments/forward_accuracy.py.",
+            "Relative L2 error of the trained network against each problem's reference solution, median "
+            "over the seeds run, and wall time including compilation. 'phases': each optimizer's steps / "
+            "budget and why it stopped; 'recipe': the network (full recipes in NOTES.md).",
             table,
         )
 

@@ -14,7 +14,8 @@ reference solvers in each coefficient:
 
 Fisher information I = Jᵀ J / σ² (J: (n_points, n_coefficients) sensitivities at the sampled
 points); the bound on coefficient k is sqrt((I⁻¹)_kk), reported in percent of the true value
-(median over 20 random subsamples).
+(median over 20 random subsamples). Notes: experiments/NOTES.md, 'Discovery: information
+limit of the benchmark data'.
 
     python experiments/information_limit.py [--write]
 """
@@ -109,12 +110,10 @@ def main() -> None:
     if args.write:
         write_section(
             "Discovery: information limit of the benchmark data",
-            "Cramér-Rao lower bound on the standard deviation of any unbiased coefficient estimate from the "
-            "discovery benchmark's data (same points and noise), assuming the equation's form and the initial "
-            "condition are known, so real discovery can only do worse. Sensitivities by central differences of "
-            "the reference solvers in each coefficient; median over 20 random subsamples. The last column is "
-            "the chance that the worst-determined coefficient lands within 2% for an estimator that attains "
-            "the bound.",
+            "Cramér-Rao lower bound on the std of any unbiased coefficient estimate from the discovery "
+            "benchmark's data (same points and noise), with the equation's form and initial condition known: "
+            "real discovery can only do worse. Last column: the chance that the worst-determined coefficient "
+            "lands within 2% for an estimator that attains the bound.",
             text,
         )
 

@@ -3,7 +3,8 @@
 Network 2-20-20-20-1 tanh, 2,780 points (2,540 interior, 80 boundary, 160 initial), Adam.
 Each variant runs in its own subprocess so peak resident memory is its own. Reports the
 median step time over repeated timing windows, compile time and peak RSS, and the ratios
-to the baselines measured in the same run.
+to the baselines measured in the same run. Notes: experiments/NOTES.md, 'Speed: Burgers
+training step' (the table was written with --steps 2000).
 
     python experiments/speed_burgers.py [--steps 2000] [--write]
 """
@@ -168,9 +169,9 @@ def main() -> None:
     if args.write:
         write_section(
             "Speed: Burgers training step",
-            f"Network 2-20-20-20-1 tanh, 2,780 points, Adam, float32; median over {args.rounds} "
-            f"interleaved rounds of {args.steps} steps, each variant in its own process. pinnjax "
-            "runs 100 steps per compiled call (lax.scan); the hand-written PINN one jit'd step per call.",
+            "Time per Adam step of a Burgers PINN (2-20-20-20-1 tanh, 2,780 points, float32), pinnjax's "
+            f"derivative modes against a hand-written JAX + optax PINN; median over {args.rounds} interleaved "
+            f"rounds of {args.steps} steps. Speed-ups > 1 are faster than that baseline; RSS is per process.",
             text,
         )
 
