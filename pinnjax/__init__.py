@@ -9,6 +9,7 @@ with optax phases:
 
 from .engine import METHODS, CompiledProblem, compile_problem, evaluate_derivatives
 from .geometry import (
+    AbstractDomain,
     AbstractGeometry,
     Box,
     Difference,
@@ -38,6 +39,7 @@ from .problem import (
     PDE,
     AbstractPointwiseLoss,
     AbstractTerm,
+    AbstractValueCondition,
     Cauchy,
     Coefficient,
     Data,
@@ -58,6 +60,7 @@ from .problem import (
 from .reference import zoo  # noqa: F401  (pj.zoo: the classic problems)
 from .train import (
     LBFGS,
+    AbstractPhase,
     Adam,
     History,
     Optax,
@@ -72,9 +75,9 @@ from .train import (
 __all__ = [
     # problems
     "Problem", "Coefficient", "Sample", "Given",
-    "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm",
+    "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm", "AbstractValueCondition",
     # domains
-    "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",
+    "AbstractDomain", "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",
     "Union", "Difference", "Intersection", "SpaceTime",
     # losses
     "LOSSES", "AbstractPointwiseLoss", "MSE", "MAE", "Huber", "PseudoHuber", "LogCosh", "Cauchy",
@@ -82,7 +85,7 @@ __all__ = [
     "MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp",
     "from_flax_linen", "from_flax_nnx",
     # training
-    "solve", "Adam", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
+    "solve", "AbstractPhase", "Adam", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
     "relative_l2", "point_mesh",
     # lower level
     "CompiledProblem", "compile_problem", "evaluate_derivatives", "METHODS",

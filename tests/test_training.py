@@ -169,3 +169,54 @@ def test_validation_early_stop_keeps_the_parameters_before_noise_is_fitted():
         best = np.asarray(jax.vmap(compiled.field_function(stop.best_params))(x[held, None]))[:, 0]
     # the kept fit is close to the noiseless curve (noise std 0.3)
     assert np.sqrt(np.mean((best - truth) ** 2)) < 0.15
+
+
+def test_resume_leaves_the_callers_state_unchanged():
+    import copy
+
+    grabbed = {}
+
+    def grab(info):
+        if info["step"] == 30:
+            grabbed["state"] = copy.deepcopy(info["state"])
+
+    pj.solve(heat_problem(64), small_net(), [pj.Adam(60)], chunk=30, callback=grab)
+    state = grabbed["state"]
+    before = copy.deepcopy(state)
+    resumed = pj.solve(heat_problem(64), small_net(), [pj.Adam(60)], chunk=30, resume=state)
+    assert resumed.state is not state and len(resumed.history.total) == 60
+    assert (state.step, state.phase, state.phase_step, state.opt_state is not None) == (30, 0, 30, True)
+    assert state.history == before.history and state.reports == before.reports == []
+    assert state.rng_state == before.rng_state and state.lbfgs_prev == before.lbfgs_prev
+    for a, b in zip(jax.tree_util.tree_leaves((state.params, state.opt_state, state.host_batch)),
+                    jax.tree_util.tree_leaves((before.params, before.opt_state, before.host_batch))):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_predict_compiles_once_per_names_and_shape_and_matches_a_direct_evaluation(monkeypatch):
+    from pinnjax.engine.derivatives import evaluate_derivatives
+    from pinnjax.problem.names import parse_derivative_name
+    from pinnjax.train import result as result_module
+
+    traces = []
+
+    def counting(*args, **kwargs):
+        traces.append(1)
+        return evaluate_derivatives(*args, **kwargs)
+
+    monkeypatch.setattr(result_module, "evaluate_derivatives", counting)
+    result = pj.solve(heat_problem(64), small_net(), [pj.Adam(20)], dtype="float64")
+    x = np.random.default_rng(0).uniform(0, 1, (50, 2))
+    first = result.predict(x, ["u", "u_x", "u_xx"])
+    second = result.predict(x + 0.1, ["u", "u_x", "u_xx"])
+    assert len(traces) == 1  # same names, same shape: no retrace
+    result.predict(x, "u")
+    result.predict(x[:7], ["u", "u_x", "u_xx"])
+    assert len(traces) == 3  # new names, then a new shape
+    with jax.enable_x64(True):
+        f = result.compiled.field_function(result.params)
+        requests = [parse_derivative_name(n, ("u",), ("x", "t")) for n in ("u", "u_x", "u_xx")]
+        for points, got in ((x, first), (x + 0.1, second)):
+            direct = evaluate_derivatives(f, jax.numpy.asarray(points), requests, {"u": 0}, result.compiled.method)
+            for n in ("u", "u_x", "u_xx"):
+                np.testing.assert_allclose(got[n], np.asarray(direct[n]), rtol=1e-12, atol=1e-14)

@@ -16,19 +16,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..geometry.base import AbstractDomain
 from ..problem.names import parse_derivative_name
 from ..problem.problem import Problem
 from ..problem.terms import BoundTerm
 from .derivatives import DEFAULT_METHOD, evaluate_derivatives
 
 
-def domain_bounds(domain) -> tuple[np.ndarray, np.ndarray]:
+def domain_bounds(domain: AbstractDomain) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper corners (d,) of the domain's bounding box (time last)."""
-    if hasattr(domain, "geometry"):
-        lo, hi = domain.geometry.bounding_box()
-        return (np.append(lo, domain.t0).astype(float), np.append(hi, domain.t1).astype(float))
-    lo, hi = domain.bounding_box()
-    return np.atleast_1d(np.asarray(lo, float)), np.atleast_1d(np.asarray(hi, float))
+    if not isinstance(domain, AbstractDomain):
+        raise TypeError(
+            f"domain_bounds needs a domain (a geometry such as Interval or Rectangle, or a SpaceTime), "
+            f"got {type(domain).__name__}; subclass pinnjax.AbstractDomain for a domain of your own"
+        )
+    return domain.bounds()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -1,4 +1,4 @@
-"""The interface every spatial geometry implements (``AbstractGeometry``).
+"""The interfaces of domains (``AbstractDomain``) and spatial geometries (``AbstractGeometry``).
 
 Concrete shapes live in ``shapes.py``; the set operations (union, intersection, difference)
 are defined here, below the interface, since the interface's ``|``, ``&`` and ``-`` build them.
@@ -65,7 +65,50 @@ def check_finite(owner: str, field: str, value, length: int | None = None) -> tu
     return float(arr) if length is None else tuple(float(v) for v in arr)
 
 
-class AbstractGeometry(abc.ABC):
+class AbstractDomain(abc.ABC):
+    """Where a problem lives: named coordinates, a bounding box, points drawn by part.
+
+    Implemented by every spatial geometry (:class:`AbstractGeometry`) and by
+    ``SpaceTime``; a domain of your own subclasses this and implements the abstract
+    members. ``Problem`` and the compiled loss use nothing else of a domain.
+    """
+
+    @property
+    @abc.abstractmethod
+    def dim(self) -> int:
+        """Number of coordinates (columns of a point)."""
+
+    @property
+    @abc.abstractmethod
+    def coordinate_names(self) -> tuple[str, ...]:
+        """Names of the ``dim`` coordinates, in column order (time last in space-time)."""
+
+    @property
+    @abc.abstractmethod
+    def spatial_coordinate_names(self) -> tuple[str, ...]:
+        """Names of the spatial coordinates: the components of boundary normals."""
+
+    @property
+    @abc.abstractmethod
+    def parts(self) -> tuple[str, ...]:
+        """Every part name ``sample`` accepts, e.g. ("interior", "boundary", "left")."""
+
+    @abc.abstractmethod
+    def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper corners, each (dim,)."""
+
+    @abc.abstractmethod
+    def sample(self, part: str, n: int, sampler: str = "uniform", rng=None) -> PointSet:
+        """``n`` points (n, dim) of ``part``, with outward normals (n, spatial dim) on
+        boundary parts and None elsewhere. ``rng``: a numpy Generator (None: unseeded)."""
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The bounding box as float arrays (dim,): the input scaling of the network."""
+        lo, hi = self.bounding_box()
+        return np.atleast_1d(np.asarray(lo, float)), np.atleast_1d(np.asarray(hi, float))
+
+
+class AbstractGeometry(AbstractDomain):
     """A closed region of R^dim with a named, piecewise boundary.
 
     Subclasses are frozen dataclasses. Shapes: ``points`` (N, dim), masks (N,),
@@ -74,20 +117,11 @@ class AbstractGeometry(abc.ABC):
 
     coordinates: tuple[str, ...] | None
 
-    # -- the interface -------------------------------------------------------------
-    @property
-    @abc.abstractmethod
-    def dim(self) -> int:
-        """Number of spatial coordinates."""
-
+    # -- the interface (with AbstractDomain's dim, all spatial, and bounding_box) -----
     @property
     @abc.abstractmethod
     def boundary_parts(self) -> tuple[str, ...]:
         """Names of the boundary parts, e.g. ("left", "right")."""
-
-    @abc.abstractmethod
-    def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper corners, each (dim,)."""
 
     @abc.abstractmethod
     def inside(self, points, tol: float | None = None) -> np.ndarray:
@@ -128,6 +162,10 @@ class AbstractGeometry(abc.ABC):
         if self.coordinates is not None:
             return tuple(self.coordinates)
         return DEFAULT_COORDINATES.get(self.dim, tuple(f"x{i}" for i in range(self.dim)))
+
+    @property
+    def spatial_coordinate_names(self) -> tuple[str, ...]:
+        return self.coordinate_names
 
     @property
     def spatial_dim(self) -> int:

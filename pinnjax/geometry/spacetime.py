@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from .base import AbstractGeometry, as_points, check_finite
+from .base import AbstractDomain, AbstractGeometry, as_points, check_finite
 from .sampling import (
     PointSet,
     check_count,
@@ -17,7 +17,7 @@ from .sampling import (
 
 
 @dataclasses.dataclass(frozen=True)
-class SpaceTime:
+class SpaceTime(AbstractDomain):
     """``geometry`` × [t0, t1]; points (n, geometry.dim + 1) with time last.
 
     Parts for ``sample``: "interior"; "initial" (t = t0) and "final" (t = t1), no
@@ -65,6 +65,10 @@ class SpaceTime:
     @property
     def coordinate_names(self) -> tuple[str, ...]:
         return tuple(self.geometry.coordinate_names) + (self.time_name,)
+
+    @property
+    def spatial_coordinate_names(self) -> tuple[str, ...]:
+        return tuple(self.geometry.coordinate_names)
 
     @property
     def parts(self) -> tuple[str, ...]:

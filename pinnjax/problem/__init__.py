@@ -14,8 +14,18 @@ from .losses import (
 )
 from .points import Given, Sample
 from .problem import Coefficient, Problem
-from .terms import PDE, AbstractTerm, Data, Dirichlet, Initial, Neumann, Periodic, Robin
+from .terms import (
+           PDE,
+           AbstractTerm,
+           AbstractValueCondition,
+           Data,
+           Dirichlet,
+           Initial,
+           Neumann,
+           Periodic,
+           Robin,
+)
 
-__all__ = ["AbstractPointwiseLoss", "AbstractTerm", "Cauchy", "Coefficient", "Data", "Dirichlet", "ExpressionError",
-           "Given", "Huber", "Initial", "LOSSES", "LogCosh", "MAE", "MSE", "Neumann", "PDE", "Periodic", "Problem",
-           "PseudoHuber", "Robin", "Sample", "parse_expression"]
+__all__ = ["AbstractPointwiseLoss", "AbstractTerm", "AbstractValueCondition", "Cauchy", "Coefficient", "Data",
+           "Dirichlet", "ExpressionError", "Given", "Huber", "Initial", "LOSSES", "LogCosh", "MAE", "MSE", "Neumann",
+           "PDE", "Periodic", "Problem", "PseudoHuber", "Robin", "Sample", "parse_expression"]

@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..geometry.base import AbstractDomain
 from .residuals import Namespace
 from .terms import AbstractTerm, BoundTerm
 
@@ -83,7 +84,7 @@ class Problem:
     the initial and boundary conditions exact.
     """
 
-    domain: object
+    domain: AbstractDomain
     fields: tuple[str, ...]
     terms: tuple[AbstractTerm, ...]
     constants: Mapping[str, float] = dataclasses.field(default_factory=dict)
@@ -95,10 +96,11 @@ class Problem:
         object.__setattr__(self, "fields", _check_names("field", fields))
         if not self.fields:
             raise ValueError("Problem.fields is empty; name at least one field, e.g. fields=('u',)")
-        if not hasattr(self.domain, "sample") or not hasattr(self.domain, "coordinate_names"):
+        if not isinstance(self.domain, AbstractDomain):
             raise TypeError(
-                f"Problem.domain must be a geometry (Interval, Rectangle, Disk, …) or a "
-                f"SpaceTime, got {type(self.domain).__name__}"
+                f"Problem.domain must be a geometry (Interval, Rectangle, Disk, …) or a SpaceTime, "
+                f"got {type(self.domain).__name__}; build the region from those shapes, or subclass "
+                f"pinnjax.AbstractDomain for a domain of your own"
             )
         terms = tuple(self.terms)
         if not terms:
@@ -136,8 +138,7 @@ class Problem:
 
     @property
     def spatial_coordinates(self) -> tuple[str, ...]:
-        spatial = getattr(self.domain, "geometry", self.domain)
-        return tuple(spatial.coordinate_names)
+        return tuple(self.domain.spatial_coordinate_names)
 
     def namespace(self) -> Namespace:
         normals = tuple(f"{f}_n" for f in self.fields) + tuple(f"n_{c}" for c in self.spatial_coordinates)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import typing
 from collections.abc import Callable, Mapping
 
 import equinox as eqx
@@ -93,8 +94,12 @@ class PDE(AbstractTerm):
         return self._bound(r.names, lambda values, _p, _b: r.fn(values))
 
 
-class _ValueCondition(AbstractTerm):
-    """``target - value`` on a point set: Dirichlet, Neumann, initial conditions."""
+class AbstractValueCondition(AbstractTerm):
+    """``target - value`` on a point set; ``value`` is a function of the coordinates.
+
+    The final subclasses (Dirichlet, Neumann, Initial) choose the target, the default
+    points and the name in ``__init__``, and which names the target may read.
+    """
 
     target: str
     value: object
@@ -111,12 +116,13 @@ class _ValueCondition(AbstractTerm):
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
 
-    def _target_ns(self, ns: Namespace) -> Namespace:
-        return ns
+    @abc.abstractmethod
+    def target_namespace(self, ns: Namespace) -> Namespace:
+        """The names ``target`` may read."""
 
     def bind(self, ns):
         where = f"term {self.name!r}"
-        target = as_residual(self.target, self._target_ns(ns), where)
+        target = as_residual(self.target, self.target_namespace(ns), where)
         g = coordinate_function(self.value, ns, f"value of term {self.name!r}")
 
         def fn(values, _p, _b):
@@ -125,31 +131,40 @@ class _ValueCondition(AbstractTerm):
         return self._bound(target.names + g.names, fn)
 
 
-class Dirichlet(_ValueCondition):
+@typing.final
+class Dirichlet(AbstractValueCondition):
     """``field = value`` on boundary part ``on`` (``field`` may name a derivative)."""
 
     def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
         points = as_points(points, on)
         super().__init__(field, value, points, name or f"dirichlet_{on}_{field}", loss, weight)
 
+    def target_namespace(self, ns):
+        return ns
 
-class Neumann(_ValueCondition):
+
+@typing.final
+class Neumann(AbstractValueCondition):
     """Outward normal derivative ``d field / dn = value`` on boundary part ``on``."""
 
     def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
         points = as_points(points, on)
         super().__init__(f"{field}_n", value, points, name or f"neumann_{on}_{field}", loss, weight)
 
-    def _target_ns(self, ns):
+    def target_namespace(self, ns):
         return ns.with_extras((self.target,))
 
 
-class Initial(_ValueCondition):
+@typing.final
+class Initial(AbstractValueCondition):
     """``field = value`` at the initial time; ``field="u_t"`` sets the initial rate."""
 
     def __init__(self, field, value, points=200, *, name=None, loss="mse", weight=1.0):
         points = as_points(points, "initial")
         super().__init__(field, value, points, name or f"initial_{field}", loss, weight)
+
+    def target_namespace(self, ns):
+        return ns
 
 
 class Robin(AbstractTerm):

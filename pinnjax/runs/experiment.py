@@ -26,7 +26,6 @@ import numpy as np
 import yaml
 
 from .checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from ..train.phases import Adam
 from ..train.solve import initial_params, solve
 from ..train.loop import TrainState
 
@@ -71,8 +70,7 @@ class MetricsLog:
         self.phase_start: dict[int, int] = {}
 
     def _lr(self, phase_index: int, phase_step: int):
-        phase = self.phases[phase_index]
-        return float(phase.schedule()(phase_step)) if isinstance(phase, Adam) else None
+        return self.phases[phase_index].learning_rate_at(phase_step)
 
     def write(self, state: TrainState) -> None:
         """Append the steps recorded since the last call (fsync'd)."""

@@ -2,10 +2,10 @@
 Imports from ``geometry``, ``problem``, ``engine`` and ``nn``; writes no files."""
 
 from .loop import History, PhaseReport, Trainer, TrainState
-from .phases import LBFGS, Adam, Optax
+from .phases import LBFGS, AbstractPhase, Adam, Optax
 from .result import Result, relative_l2
 from .sharding import point_mesh
 from .solve import solve
 
-__all__ = ["Adam", "History", "LBFGS", "Optax", "PhaseReport", "Result", "TrainState", "Trainer", "point_mesh",
-           "relative_l2", "solve"]
+__all__ = ["AbstractPhase", "Adam", "History", "LBFGS", "Optax", "PhaseReport", "Result", "TrainState", "Trainer",
+           "point_mesh", "relative_l2", "solve"]

@@ -1,13 +1,14 @@
 """The training loop: jit-compiled steps, many per host round trip.
 
-First-order phases scan ``chunk`` steps inside one compiled call; L-BFGS iterates in a
-``lax.while_loop`` with its own stopping test. Between chunks the host resamples
-points, records history and calls the callback. A step whose loss is not finite is
-not applied, and the phase stops naming the term that went bad.
+First-order phases scan ``chunk`` steps inside one compiled call; line-search phases
+(L-BFGS) iterate in a ``lax.while_loop`` with their stopping test. Between chunks the
+host resamples points, records history and calls the callback. A step whose loss is
+not finite is not applied, and the phase stops naming the term that went bad.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import numpy as np
 import optax
 
 from ..engine.compiled import CompiledProblem
-from .phases import LBFGS
+from .phases import AbstractPhase, StopTest
 
 STOP_REASONS = {0: "step budget", 1: "gradient tolerance", 2: "no progress", 3: "non-finite loss"}
 
@@ -95,15 +96,23 @@ def first_order_chunk(compiled: CompiledProblem, optimizer: optax.GradientTransf
     return jax.jit(run)
 
 
-def lbfgs_chunk(compiled: CompiledProblem, phase: LBFGS, length: int):
-    """jit'd L-BFGS iterations from k0 until k_end or a stopping test; see LBFGS."""
-    optimizer = phase.build()
+def _value_and_grad(loss: Callable, state) -> Callable:
+    """``params -> (value, grad)``: reuses what the line search stored in ``state`` when it
+    keeps both (zoom), else evaluates afresh (a backtracking search without its grad)."""
+    if optax.tree_utils.tree_get(state, "value") is None or optax.tree_utils.tree_get(state, "grad") is None:
+        return lambda params, state: jax.value_and_grad(loss)(params)
+    return optax.value_and_grad_from_state(loss)
+
+
+def line_search_chunk(compiled: CompiledProblem, optimizer: optax.GradientTransformation, stop: StopTest,
+                      length: int):
+    """jit'd line-search iterations (L-BFGS) from k0 until k_end or ``stop``'s test."""
 
     def run(params, state, batch, weights, k0, k_end, prev, stall):
         def loss(p):
             return compiled.loss_fn(p, batch, weights)[0]
 
-        value_and_grad = optax.value_and_grad_from_state(loss)
+        value_and_grad = _value_and_grad(loss, state)
 
         def cond(c):
             k, reason = c[2], c[6]
@@ -117,9 +126,9 @@ def lbfgs_chunk(compiled: CompiledProblem, phase: LBFGS, length: int):
             updates, new_state = optimizer.update(grad, state, params, value=value, grad=grad, value_fn=loss)
             new_params = optax.apply_updates(params, updates)
             decrease = (prev - value) / jnp.maximum(jnp.maximum(jnp.abs(prev), jnp.abs(value)), 1e-30)
-            stall = jnp.where(decrease <= phase.ftol, stall + 1, 0)
+            stall = jnp.where(decrease <= stop.ftol, stall + 1, 0)
             reason = jnp.where(
-                ~finite, 3, jnp.where(gnorm <= phase.gtol, 1, jnp.where(stall >= phase.patience, 2, 0))
+                ~finite, 3, jnp.where(gnorm <= stop.gtol, 1, jnp.where(stall >= stop.patience, 2, 0))
             )
             step = reason == 0
             params, state = _where_finite(step, (new_params, new_state), (params, state))
@@ -158,6 +167,14 @@ class TrainState:
     lbfgs_stall: int = 0
     reports: list = dataclasses.field(default_factory=list)
     history: History = dataclasses.field(default_factory=History)
+
+    def copy(self, **changes) -> TrainState:
+        """A copy with ``changes`` that training can advance without touching this state:
+        its containers (history, reports, batch, random state) are new; arrays are shared
+        (they are immutable)."""
+        fresh = {"host_batch": dict(self.host_batch), "reports": list(self.reports),
+                 "rng_state": copy.deepcopy(self.rng_state), "history": copy.deepcopy(self.history)}
+        return dataclasses.replace(self, **{**fresh, **changes})
 
 
 @dataclasses.dataclass
@@ -198,8 +215,8 @@ class Trainer:
         while state.phase < len(phases):
             phase = phases[state.phase]
             t0 = time.perf_counter()
-            if isinstance(phase, LBFGS):
-                report = self._lbfgs(state, phase, batch, weights)
+            if phase.needs_line_search(state.params):
+                report = self._line_search(state, phase, batch, weights)
             else:
                 report, batch = self._first_order(state, phase, batch, weights)
             report.wall_time = time.perf_counter() - t0
@@ -248,10 +265,10 @@ class Trainer:
                 break
         return self._report(state, phase, reason, compile_time, message), batch
 
-    def _lbfgs(self, state: TrainState, phase: LBFGS, batch, weights):
+    def _line_search(self, state: TrainState, phase: AbstractPhase, batch, weights):
         optimizer = phase.build()
         opt_state = optimizer.init(state.params) if state.opt_state is None else state.opt_state
-        runner = lbfgs_chunk(self.compiled, phase, self.chunk)
+        runner = line_search_chunk(self.compiled, optimizer, phase.stop_test(), self.chunk)
         terms = jax.jit(self.compiled.term_losses)
         compile_time, reason, message, compiled_runner = 0.0, "step budget", "", None
         while state.phase_step < phase.steps:
@@ -276,7 +293,7 @@ class Trainer:
             if code:
                 reason = STOP_REASONS[code]
                 if code == 3:
-                    message = f"loss became non-finite in term(s) {_bad_term(now)}; L-BFGS stopped there"
+                    message = f"loss became non-finite in term(s) {_bad_term(now)}; {phase.name} stopped there"
                 break
             if self._notify(state, phase, float(prev), {n: float(v) for n, v in now.items()}):
                 reason = "stopped by callback"

@@ -3,16 +3,23 @@
 >>> phases = [Adam(5000, learning_rate=1e-3, decay_rate=0.9, decay_steps=1000), LBFGS(5000)]
 
 First-order phases run ``chunk`` steps per host round trip inside ``lax.scan``;
-L-BFGS runs inside ``lax.while_loop`` until its own convergence test or its budget and
-reports why it stopped.
+line-search phases (L-BFGS, or any optax transformation whose update needs ``value``,
+``grad`` and ``value_fn``) run inside ``lax.while_loop`` until their stopping test or
+their budget and report why they stopped.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import numbers
 
+import jax
 import optax
+
+# States of optax's line searches: a transformation holding one needs value, grad and
+# value_fn in its update.
+LINE_SEARCH_STATES = (optax.ScaleByZoomLinesearchState, optax.ScaleByBacktrackingLinesearchState)
 
 
 def _positive_int(owner: str, name: str, value) -> None:
@@ -25,23 +32,92 @@ def _positive(owner: str, name: str, value) -> None:
         raise ValueError(f"{owner}.{name} must be a number > 0, got {value!r}")
 
 
+def has_line_search(optimizer: optax.GradientTransformation, params) -> bool:
+    """Whether ``optimizer``'s state for ``params`` holds an optax line search (zoom or
+    backtracking, also inside ``optax.chain``); only shapes are traced."""
+    state = jax.eval_shape(optimizer.init, params)
+
+    def is_line_search(node):
+        return isinstance(node, LINE_SEARCH_STATES)
+
+    return any(is_line_search(n) for n in jax.tree_util.tree_leaves(state, is_leaf=is_line_search))
+
+
 @dataclasses.dataclass(frozen=True)
-class Optax:
-    """Any optax GradientTransformation for ``steps`` steps."""
+class StopTest:
+    """When a line-search phase stops before its budget: the gradient norm is at most
+    ``gtol``, or the loss has not decreased by more than ``ftol`` (relative) for
+    ``patience`` consecutive iterations."""
+
+    gtol: float = 1e-10
+    ftol: float = 0.0
+    patience: int = 50
+
+
+class AbstractPhase(abc.ABC):
+    """A training phase: ``steps`` (its budget), ``name`` and an optax optimizer.
+
+    Subclasses are frozen dataclasses with the fields ``steps`` and ``name`` and a
+    ``build()``; the rest has defaults: first-order, no learning-rate schedule.
+    """
+
+    steps: int
+    name: str
+
+    @abc.abstractmethod
+    def build(self) -> optax.GradientTransformation:
+        """The optimizer (a fresh transformation; its state is made by ``init``)."""
+
+    def needs_line_search(self, params) -> bool:
+        """True: run the line-search path (``update`` gets value, grad and value_fn,
+        iterations in a ``while_loop`` with :meth:`stop_test`); False: first-order steps."""
+        return False
+
+    def stop_test(self) -> StopTest:
+        """The early stopping test of the line-search path."""
+        return StopTest()
+
+    def learning_rate_at(self, step: int) -> float | None:
+        """The learning rate at ``step`` of this phase; None where there is no schedule."""
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Optax(AbstractPhase):
+    """Any optax GradientTransformation for ``steps`` steps.
+
+    ``line_search``: whether the update needs ``value``, ``grad`` and ``value_fn`` (as
+    ``optax.lbfgs()`` does), which runs the line-search path with :class:`StopTest`'s
+    defaults; None detects it: True when the optimizer's state holds an optax line
+    search (zoom or backtracking). Say True for a custom transformation of that kind.
+    """
 
     steps: int
     optimizer: optax.GradientTransformation
     name: str = "optax"
+    line_search: bool | None = None
 
     def __post_init__(self):
         _positive_int(type(self).__name__, "steps", self.steps)
+        if not isinstance(self.optimizer, optax.GradientTransformation):
+            raise TypeError(
+                f"Optax.optimizer must be an optax.GradientTransformation such as optax.adam(1e-3) "
+                f"or optax.lbfgs(), got {type(self.optimizer).__name__}"
+            )
+        if self.line_search not in (None, True, False):
+            raise ValueError(f"Optax.line_search must be True, False or None (detect), got {self.line_search!r}")
 
     def build(self) -> optax.GradientTransformation:
         return self.optimizer
 
+    def needs_line_search(self, params) -> bool:
+        if self.line_search is None:
+            return has_line_search(self.optimizer, params)
+        return self.line_search
+
 
 @dataclasses.dataclass(frozen=True)
-class Adam:
+class Adam(AbstractPhase):
     """Adam with an optional exponential decay and linear warm-up of the learning rate.
 
     lr(k) = learning_rate * decay_rate ** (k / decay_steps) after ``warmup`` steps.
@@ -76,9 +152,12 @@ class Adam:
     def build(self) -> optax.GradientTransformation:
         return optax.adam(self.schedule())
 
+    def learning_rate_at(self, step: int) -> float:
+        return float(self.schedule()(step))
+
 
 @dataclasses.dataclass(frozen=True)
-class LBFGS:
+class LBFGS(AbstractPhase):
     """L-BFGS with a zoom (strong Wolfe) line search.
 
     Stops at ``steps`` iterations, when the gradient norm falls below ``gtol``, or when
@@ -101,6 +180,12 @@ class LBFGS:
         _positive_int("LBFGS", "max_linesearch_steps", self.max_linesearch_steps)
         if not self.gtol >= 0 or not self.ftol >= 0:
             raise ValueError(f"LBFGS.gtol and ftol must be >= 0, got {self.gtol!r}, {self.ftol!r}")
+
+    def needs_line_search(self, params) -> bool:
+        return True
+
+    def stop_test(self) -> StopTest:
+        return StopTest(self.gtol, self.ftol, self.patience)
 
     def build(self) -> optax.GradientTransformation:
         return optax.lbfgs(

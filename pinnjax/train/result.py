@@ -41,6 +41,9 @@ class Result:
     wall_time: float
     dtype: object
     state: object = None
+    # one jit'd evaluator per tuple of predicted names; jit keeps one compilation per
+    # input shape and dtype, and the parameters are an argument (never baked in)
+    _evaluators: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def network(self) -> eqx.Module:
@@ -72,13 +75,11 @@ class Result:
             )
         return jnp.asarray(x, self.dtype)
 
-    def predict(self, points, names=None, batch_size: int = 65536) -> dict[str, np.ndarray]:
-        """Fields and named derivatives at points (N, d) -> {name: (N,)}.
-
-        ``names`` defaults to all fields; derivatives like ``"u_x"``, ``"u_xx"`` work.
-        """
-        p = self.compiled.problem
-        names = list(p.fields) if names is None else ([names] if isinstance(names, str) else list(names))
+    def _evaluator(self, names: tuple[str, ...]):
+        """jit'd (params, points (N, d)) -> {name: (N,)}, made once per ``names``."""
+        if names in self._evaluators:
+            return self._evaluators[names]
+        compiled, p = self.compiled, self.compiled.problem
         requests = []
         for n in names:
             d = parse_derivative_name(n, p.fields, p.coordinates)
@@ -88,12 +89,26 @@ class Result:
                     f"{', '.join(p.fields)}; coordinates: {', '.join(p.coordinates)}"
                 )
             requests.append(d)
+        index = {name: i for i, name in enumerate(p.fields)}
+
+        def evaluate(params, pts):
+            return evaluate_derivatives(compiled.field_function(params), pts, requests, index, compiled.method)
+
+        self._evaluators[names] = jax.jit(evaluate)
+        return self._evaluators[names]
+
+    def predict(self, points, names=None, batch_size: int = 65536) -> dict[str, np.ndarray]:
+        """Fields and named derivatives at points (N, d) -> {name: (N,)}.
+
+        ``names`` defaults to all fields; derivatives like ``"u_x"``, ``"u_xx"`` work.
+        Compiled once per ``names`` and batch shape; later calls reuse it.
+        """
+        p = self.compiled.problem
+        names = tuple(p.fields) if names is None else ((names,) if isinstance(names, str) else tuple(names))
+        run = self._evaluator(names)
         with jax.enable_x64(self.dtype == jnp.float64):
             x = self._points(points)
-            f = self.compiled.field_function(self.params)
-            index = {name: i for i, name in enumerate(p.fields)}
-            run = jax.jit(lambda pts: evaluate_derivatives(f, pts, requests, index, self.compiled.method))
-            parts = [run(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+            parts = [run(self.params, x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
             return {n: np.concatenate([np.asarray(part[n]) for part in parts]) for n in names}
 
     def relative_l2(self, points, reference, field: str | None = None) -> float:

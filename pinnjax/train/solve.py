@@ -9,16 +9,26 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from ..engine.compiled import compile_problem
 from ..engine.derivatives import DEFAULT_METHOD
 from ..problem.problem import Problem
 from .loop import Trainer, TrainState
-from .phases import LBFGS, Adam
+from .phases import LBFGS, AbstractPhase, Adam
 from .result import Result
 from .sharding import batch_placer, replicate
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
+
+
+def _check_phase(phase) -> None:
+    if isinstance(phase, AbstractPhase):
+        return
+    fix = "use pinnjax.Adam(steps), pinnjax.LBFGS(steps) or pinnjax.Optax(steps, optimizer)"
+    if isinstance(phase, optax.GradientTransformation):
+        fix = "wrap it with a step budget: pinnjax.Optax(steps, optimizer)"
+    raise TypeError(f"solve: phases holds a {type(phase).__name__}, which is not a phase; {fix}")
 
 
 def _check_solve_args(problem, network, phases, dtype, chunk, resample_every):
@@ -34,8 +44,7 @@ def _check_solve_args(problem, network, phases, dtype, chunk, resample_every):
     if not phases:
         raise ValueError("solve: phases is empty; give e.g. [pinnjax.Adam(5000), pinnjax.LBFGS(2000)]")
     for p in phases:
-        if not hasattr(p, "build") or not hasattr(p, "steps"):
-            raise TypeError(f"solve: {p!r} is not a phase (Adam, LBFGS, Optax)")
+        _check_phase(p)
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk <= 0:
         raise ValueError(f"solve: chunk must be a positive integer, got {chunk!r}")
     if resample_every is not None and (not isinstance(resample_every, int) or resample_every <= 0):
@@ -92,7 +101,8 @@ def solve(
     ``{"phase", "step", "total", "losses", "state"}``; ``state`` (a
     :class:`~pinnjax.train.TrainState`) is what a checkpoint saves; a callback returning
     ``True`` ends training there (stop reason "stopped by callback"). ``resume=state``
-    continues from it exactly (same later batches and losses as an uninterrupted run).
+    continues from it exactly (same later batches and losses as an uninterrupted run)
+    and leaves ``state`` itself unchanged.
     """
     _check_solve_args(problem, network, phases, dtype, chunk, resample_every)
     jdtype = DTYPES[dtype]
@@ -110,9 +120,8 @@ def solve(
             host_batch = trainer.draw()
             state = TrainState(replicate(params, mesh), host_batch, rng.bit_generator.state)
         else:
-            state = resume
+            state = resume.copy(params=replicate(resume.params, mesh))
             rng.bit_generator.state = state.rng_state
-            state.params = replicate(state.params, mesh)
         weights = replicate(compiled.initial_weights(jdtype), mesh)
         state = trainer.run(state, list(phases), weights)
     return Result(compiled, state.params, state.history, state.reports,
