@@ -201,15 +201,12 @@ def cmd_discover(args) -> int:
 
     from .runs.progress import StagedProgress
 
-    fit_steps = sum(p.steps for p in exp.options["fit_phases"])
-    physics_steps = sum(p.steps for p in exp.options["physics_phases"])
-    polish_steps = sum(p.steps for p in exp.options["polish_phases"])
-    progress = StagedProgress({"fit": fit_steps, "smooth": physics_steps, "physics": physics_steps,
-                               "polish": polish_steps}, quiet=args.quiet)
+    say(f"recipe: {exp.recipe}")
+    progress = StagedProgress(exp.recipe.steps(), quiet=args.quiet)
     summary = run_discovery(exp, run_dir, None if args.quiet else say, progress)
     progress.close()
     print("\n".join(summary["equations"]))
-    from .discovery.discover import check_warnings
+    from .discovery.checks import check_warnings
 
     for seed in summary["per_seed"]:
         for warning in check_warnings(seed["checks"] or {}, summary["lhs"]):

@@ -18,6 +18,7 @@ import yaml
 
 from pinnjax.cli import main
 from pinnjax.config import ConfigError, build_discovery, load_config, load_discovery
+from pinnjax.discovery import PointwiseView, Polish, Screen, WeakView, Widen
 from pinnjax.engine.compiled import domain_bounds
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "discovery"
@@ -94,7 +95,8 @@ def test_discover_writes_a_run_directory(heat_dir, capsys):
     assert summary["lhs"] == "u_t" and len(summary["terms"]) == 9 and "u*u_xx" in summary["terms"]
     assert summary["mask"] == [t == "u_xx" for t in summary["terms"]]
     assert summary["frequencies"]["u_xx"] == 1.0 and set(summary["frequencies"]) == set(summary["terms"])
-    assert [r["stage"] for r in summary["rounds"]] == ["select"] and summary["rounds"][0]["level"] > 0
+    assert summary["rounds"][-1]["level"] > 0 and not any("trained" in r for r in summary["rounds"])  # no PDE training
+    assert summary["recipe"] == "fit -> select"
     assert summary["selector"] == "stlsq" and summary["seeds"] == [0] and summary["alternate"] is False
     assert summary["n_points"] == 300 and summary["n_trajectories"] == 1 and summary["noise"] == 0.0
     assert summary["wall_time"] > 0 and summary["jax_version"] == jax.__version__ and summary["device"]
@@ -147,22 +149,23 @@ def test_library_extra_terms_lhs_and_defaults(heat_dir):
     exp = build_discovery(load_config(heat_dir / "heat.yaml", ["library.extra=[sin(pi*x), u*u_xx*x]"]), heat_dir)
     assert exp.library.terms[-2:] == ("sin(pi*x)", "u*u_xx*x") and len(exp.library) == 11
     assert exp.lhs == "u_t" and exp.seeds == (0,)
-    assert exp.options["selector"] == "stlsq" and exp.options["n_collocation"] == 1000
+    assert exp.options["selector"] == "stlsq" and exp.setup_options["n_collocation"] == 1000
     assert exp.options["stable_fraction"] == 0.5 and exp.options["screen_penalty"] is None
-    assert exp.options["residual_data_points"] is None
-    off = build_discovery(load_config(heat_dir / "heat.yaml", ["stable_fraction=null", "screen_penalty=0.01",
-                                                              "residual_data_points=500"]), heat_dir)
-    assert off.options["stable_fraction"] is None and off.options["screen_penalty"] == 0.01
-    assert off.estimator().residual_data_points == 500
-    assert exp.options["polish_pde_weight"] == 1.0
-    assert build_discovery(load_config(heat_dir / "heat.yaml", ["polish_pde_weight=10"]),
-                           heat_dir).estimator().polish_pde_weight == 10.0
-    assert exp.options["max_widenings"] == 1
-    assert build_discovery(load_config(heat_dir / "heat.yaml", ["max_widenings=0"]),
-                           heat_dir).estimator().max_widenings == 0
+    assert exp.setup_options["residual_data_points"] is None
+
+    def built(*overrides):
+        return build_discovery(load_config(heat_dir / "heat.yaml", list(overrides)), heat_dir)
+
+    off = built("alternate=true", "stable_fraction=null", "screen_penalty=0.01", "residual_data_points=500",
+                "polish_pde_weight=10", "max_widenings=0")
+    screen = [s for s in off.recipe.stages if isinstance(s, Screen)][-1]
+    assert screen.bootstrap.stable_fraction is None and screen.penalty == 0.01
+    assert off.estimator().setup_options["residual_data_points"] == 500
+    assert [s.pde_weight for s in off.recipe.stages if isinstance(s, Polish)] == [10.0]
+    assert not any(isinstance(s, Widen) for s in off.recipe.stages)  # max_widenings=0
     assert exp.options["weak_form"] is False and exp.options["test_width"] == 0.06
-    weak = build_discovery(load_config(heat_dir / "heat.yaml", ["weak_form=true", "test_width=0.1"]), heat_dir)
-    assert weak.estimator().weak_form is True and weak.estimator().test_width == 0.1
+    assert isinstance(exp.recipe.view, PointwiseView)
+    assert built("weak_form=true", "test_width=0.1").estimator().recipe.view == WeakView(0.1)
     assert tuple(exp.domain.coordinate_names) == ("x", "t")  # the data's bounding box
 
 
@@ -220,8 +223,8 @@ BAD = [
     (None, ["data.files=null", "data.reference={type: heat}"], r"data\.reference\.type.*unknown reference type 'heat'.*Valid types: .*kdv_two_soliton, kuramoto_sivashinsky"),
     (None, ["data.n_points=1000"], r"asks for 1000 points, but the data have 300"),
     (None, ["data.noise=-0.1"], r"data\.noise.*fraction of std\(u\) >= 0"),
-    (None, ["alternate=true"], r"physics \(line 6\): alternate: true retrain\(s\) .* needs optimizer phases.*alternate: false"),
-    (None, ["smooth_first=true"], r"physics \(line 7\): smooth_first: true retrain\(s\) .*or set smooth_first: false"),
+    (None, ["alternate=true", "physics=[]"], r"physics.*: alternate: true retrain\(s\) .* needs optimizer phases.*alternate: false"),
+    (None, ["smooth_first=true", "physics=[]"], r"physics.*: smooth_first: true retrain\(s\) .*or set smooth_first: false"),
     (None, ["lhs=v_t"], r"lhs.*: 'v_t' is not 'u' or a derivative of it; write e\.g\. u_t"),
     (None, ["library.extra=[u_t]"], r"'u_t' is also a library term"),
     (None, ["library.extra=[foo(x)]"], r"library\.extra\[0\].*foo"),
@@ -273,7 +276,7 @@ def test_shipped_discovery_configs_validate_and_build(stem, capsys):
     exp = load_discovery(path)
     assert set(TRUTH[stem]) <= set(exp.library.terms) and exp.lhs == "u_t"
     assert exp.data.n_trajectories == 1 and np.all(np.isfinite(exp.data.values))
-    assert exp.options["alternate"] and exp.options["physics_phases"] and exp.options["dtype"] == "float64"
+    assert exp.options["alternate"] and exp.options["physics_phases"] and exp.setup_options["dtype"] == "float64"
     assert "# Truth: u_t = " in path.read_text()
     with jax.enable_x64(True):
         assert exp.make_network(2, 1, 0)(jnp.zeros(2)).shape == (1,)
@@ -283,7 +286,7 @@ def test_ks_network_is_periodic_in_x():
     exp = load_discovery(CONFIGS / "ks.yaml", ["data.n_points=200"])
     # the recipe that gets KS 10% right: weak-form selections on the data-only fit (no whole-library round)
     assert exp.options["weak_form"] and exp.options["test_width"] == 0.06 and not exp.options["smooth_first"]
-    assert exp.options["residual_data_points"] == 2000
+    assert exp.setup_options["residual_data_points"] == 2000
     lo, hi = domain_bounds(exp.domain)
     with jax.enable_x64(True):
         net = exp.make_network(2, 1, 0)
@@ -339,3 +342,27 @@ def test_staged_progress_starts_a_bar_per_training_and_names_the_stage():
     lines = out.getvalue().splitlines()
     assert [ln.split("]")[0] for ln in lines] == ["[fit: adam"] * 2 + ["[physics: adam"] * 3
     assert "100/200" in lines[0] and "50/100" in lines[2] and "100/100" in lines[3] and "50/100" in lines[4]
+
+
+def test_a_yaml_discovery_and_its_python_twin_build_the_same_recipe(heat_dir):
+    import pinnjax as pj
+    from pinnjax.discovery import DEFAULTS, PDEDiscovery, default_recipe
+
+    # heat.yaml with everything but the fit at the library's defaults, and the same in Python
+    exp = build_discovery(load_config(heat_dir / "heat.yaml", ["alternate=true", "smooth_first=true",
+                                                               "n_bootstrap=100"]), heat_dir)
+    assert exp.recipe == PDEDiscovery(fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)]).recipe
+    assert str(exp.recipe) == "fit -> select-fit -> smooth -> select -> physics -> polish -> widen"
+    # a config without fit/physics/polish runs the Python defaults' phases (one source of defaults)
+    config = load_config(heat_dir / "heat.yaml")
+    del config["fit"]
+    bare = build_discovery(config, heat_dir)
+    assert bare.recipe == PDEDiscovery(alternate=False, smooth_first=False, n_bootstrap=20).recipe
+    assert bare.recipe.stages[0].phases == DEFAULTS["fit_phases"]
+    # the shipped KS config and its Python twin
+    ks = load_discovery(CONFIGS / "ks.yaml", ["data.n_points=200"])
+    twin = default_recipe(weak_form=True, test_width=0.06, smooth_first=False, polish_pde_weight=10.0,
+                          fit_phases=(pj.Adam(2000, 1e-3), pj.LBFGS(8000)),
+                          physics_phases=(pj.Adam(1000, 1e-3), pj.LBFGS(3000)), polish_phases=(pj.LBFGS(6000),))
+    assert ks.recipe == twin and str(twin) == "fit -> select -> physics -> polish -> widen"
+    assert ks.recipe != default_recipe()

@@ -1,5 +1,7 @@
 """Discovery building blocks: libraries, sparse regression, the printed equation."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -184,27 +186,31 @@ def test_discover_refuses_fewer_points_than_terms_and_mismatched_coordinates():
     pts = np.random.default_rng(0).uniform(size=(5, 2))
     lib = polynomial_library(["u"], ["x"], degree=2, order=2)
     with pytest.raises(DataError, match="5 data points for 9 library terms"):
-        discover(domain, measurements(pts, pts[:, 0], ("x", "t")), None, lib, fit_phases=[])
+        discover(domain, measurements(pts, pts[:, 0], ("x", "t")), None, lib)
     with pytest.raises(DataError, match=r"data columns \('t', 'x'\) do not match"):
-        discover(domain, measurements(pts, pts[:, 0], ("t", "x")), None, lib, fit_phases=[])
+        discover(domain, measurements(pts, pts[:, 0], ("t", "x")), None, lib)
     many = np.random.default_rng(1).uniform(size=(50, 2))
     with pytest.raises(ValueError, match="alternate and smooth_first retrain with the PDE but physics_phases is empty"):
-        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[])
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, physics_phases=[])
     with pytest.raises(ValueError, match="^smooth_first retrain"):
-        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False)
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, physics_phases=[], alternate=False)
+    with pytest.raises(ValueError, match=r"FitData trains, so it needs optimizer phases"):
+        PDEDiscovery(fit_phases=[])
+    with pytest.raises(TypeError, match=r"unknown discovery option\(s\) \['penalties'\]; the options are"):
+        PDEDiscovery(penalties=0.1)
     with pytest.raises(ValueError, match=r"polish_pde_weight must be > 0 \(the residual's weight .*got -1"):
         PDEDiscovery(polish_pde_weight=-1)
     with pytest.raises(ValueError, match=r"residual_data_points must be >= 0 or None \(all data points\), got -1"):
-        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False,
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, alternate=False,
                  smooth_first=False, residual_data_points=-1)
-    with pytest.raises(ValueError, match=r"max_widenings must be >= 0 \(0: never widen the first set\), got -1"):
-        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False,
+    with pytest.raises(ValueError, match=r"max_widenings must be an integer >= 0 \(0: never widen\), got -1"):
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, alternate=False,
                  smooth_first=False, max_widenings=-1)
     with pytest.raises(ValueError, match=r"max_widenings must be an integer >= 0 \(0: never widen\), got 1.5"):
         PDEDiscovery(max_widenings=1.5)
     # test_width is checked before any training even without weak_form: a widening reads it too
     with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\] .*got 0.4"):
-        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, fit_phases=[], alternate=False,
+        discover(domain, measurements(many, many[:, 0], ("x", "t")), None, lib, alternate=False,
                  smooth_first=False, test_width=0.4)
     with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\]"):
         PDEDiscovery(test_width=0.3)
@@ -248,8 +254,8 @@ def test_pde_discovery_finds_the_heat_law_from_two_trajectories():
     assert max(f for t, f in model.frequencies_.items() if t != "u_xx") <= 0.1
     assert model.equations()[0].startswith("u_t = 0.09")
     assert model.mask_.sum() == 1 and model.coef_.shape == (9,)
-    # alternate=False: no training with the PDE at all (no polish either)
-    assert [r["stage"] for r in model.results_[0].rounds] == ["select"]
+    # alternate=False: no training with the PDE at all (no polish either): the result is the data-only fit
+    assert [t.name for t in model.results_[0].result.compiled.problem.terms] == ["data0", "data1"]
 
 
 def test_l1_with_alternating_retraining_pins_the_diffusivity():
@@ -264,11 +270,6 @@ def test_l1_with_alternating_retraining_pins_the_diffusivity():
     model.fit(_two_heat_trajectories())
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 3e-4
-    stages = [r["stage"] for r in model.results_[0].rounds]
-    # exact data: the misfit beyond the data-only fit's held-out error is optimization error, not
-    # a missing term; the check asks for a wider set, but the smaller penalty adds nothing
-    assert stages == ["select-fit", "smooth", "select", "physics", "widen"]
-    assert model.results_[0].rounds[-1]["terms"] == ["u_xx"]
     with pytest.raises(RuntimeError, match="not fitted yet"):
         PDEDiscovery().equations()
 
@@ -292,15 +293,12 @@ def test_union_selection_and_polish_round_are_recorded():
     pdes = [t for t in model.results_[0].result.compiled.problem.terms if t.name.startswith("pde")]
     assert [t.points.points.shape for t in pdes] == [(1100, 2), (1100, 2)]
     assert [t.weight for t in pdes] == [3.0, 3.0]  # the polish's residual weight
-    # "widen": as in the L1 test, exact data misfit by 1.6x the fit's tiny held-out error
-    # (0.0020 vs 0.0013) and the wider selection adds nothing, so nothing retrains
-    assert [r["stage"] for r in rounds] == ["select-fit", "smooth", "select", "physics", "polish", "widen"]
-    assert rounds[-1]["terms"] == ["u_xx"] and rounds[-1]["checks"]["misfit_ratio"] > 1.2
-    assert set(rounds[0]["terms"]) <= set(rounds[2]["terms"])  # the union contains the fit's set
+    by_stage = {r["stage"]: r for r in rounds}
+    assert set(by_stage["select-fit"]["terms"]) <= set(by_stage["select"]["terms"])  # the union holds the fit's set
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 3e-4
-    assert rounds[-2]["trained"] == model.coefficients()
-    assert set(rounds[3]["trained"]) == set(rounds[2]["terms"])
+    assert by_stage["polish"]["trained"] == model.coefficients()
+    assert set(by_stage["physics"]["trained"]) == set(by_stage["select"]["terms"])
 
 
 def _burgers_discovery(noise: float):
@@ -362,8 +360,7 @@ def test_consistency_reports_misfit_against_the_fit_and_the_equation_residual():
     # +0.1 on trajectory 0 (3 points), -0.2 on trajectory 1 (1 point): RMS = sqrt((3·0.01 + 0.04)/4).
     from types import SimpleNamespace
 
-    from pinnjax.discovery import measurements
-    from pinnjax.discovery.discover import consistency
+    from pinnjax.discovery import consistency, measurements
 
     pts = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     vals = np.array([1.0, 2.0, 3.0, 4.0])
@@ -388,24 +385,22 @@ def test_consistency_reports_misfit_against_the_fit_and_the_equation_residual():
 
 
 def test_frequent_bootstrap_terms_join_the_first_active_set():
-    # The KS 10% case: the selection kept terms 0, 2, 3; terms 1 and 4 were kept in 60% of
-    # the resamples, term 5 in 40%.
-    from pinnjax.discovery.discover import with_frequent_terms
+    # The KS 10% case: terms 1 and 4 were kept in 60% of the resamples, term 5 in 40%.
+    from pinnjax.discovery import Bootstrap
 
-    mask = np.array([True, False, True, True, False, False])
     freq = np.array([1.0, 0.6, 1.0, 0.9, 0.6, 0.4])
-    joined, added = with_frequent_terms(mask, freq, 0.5)
-    assert joined.tolist() == [True, True, True, True, True, False]
-    assert added.tolist() == [False, True, False, False, True, False]
-    assert with_frequent_terms(mask, freq, 0.7)[0].tolist() == mask.tolist()
-    assert with_frequent_terms(mask, None, 0.5)[0] is mask and not with_frequent_terms(mask, freq, None)[1].any()
+    assert Bootstrap(100, 0.5).frequent(freq).tolist() == [True, True, True, True, True, False]
+    assert Bootstrap(100, 0.7).frequent(freq).tolist() == [True, False, True, True, False, False]
+    assert not Bootstrap(100, None).frequent(freq).any()
+    with pytest.raises(ValueError, match=r"stable_fraction must be in \(0, 1\]"):
+        Bootstrap(100, 1.5)
 
 
 def test_probation_terms_stay_only_when_the_data_misfit_rises_beyond_its_resolution():
     # 2,000 points: the RMS misfit's relative standard error is 1/sqrt(4000) = 1.58%, so
     # dropping terms that raise the misfit 0.30 -> 0.304 (1.3%) shows the data do not need
     # them; 0.30 -> 0.306 (2%) shows they do. With 8,000 points 1.3% is already enough.
-    from pinnjax.discovery.discover import needed_by_data
+    from pinnjax.discovery.checks import needed_by_data
 
     assert 1 / np.sqrt(4000) == pytest.approx(0.0158, abs=1e-4)
     assert not needed_by_data(0.30, 0.304, 2000)
@@ -414,28 +409,42 @@ def test_probation_terms_stay_only_when_the_data_misfit_rises_beyond_its_resolut
     assert not needed_by_data(0.30, 0.29, 8000)  # dropping them fitted better: not needed
 
 
-def _forced_heat_discovery(monkeypatch, first, on_probation, max_rounds):
-    """discover() on heat data (two trajectories, 5% noise) with the first active set forced to
-    ``first``, ``on_probation`` of it marked as joined from the bootstrap; returns (result, data)."""
-    import importlib
-
+def _forced_heat_discovery(first, on_probation, prune_rounds):
+    """discover() on heat data (two trajectories, 5% noise) with a recipe of its own: a stage
+    forces the first active set to ``first``, ``on_probation`` of it marked as joined from the
+    bootstrap; then ``prune_rounds`` rounds of Prune (none: no Prune stage), Polish, and with
+    rounds a Widen that retries both; returns (result, data)."""
     import pinnjax as pj
-    from pinnjax.discovery import measurements
+    from pinnjax.discovery import (
+        FitData,
+        Polish,
+        Prune,
+        Recipe,
+        Screen,
+        Widen,
+        discover,
+        measurements,
+    )
+    from pinnjax.discovery.stages import AbstractStage
 
-    discover_module = importlib.import_module("pinnjax.discovery.discover")
     library = polynomial_library(["u"], ["x"], 2, 2)
 
-    def forced(mask, frequencies, stable_fraction):
-        return np.isin(library.terms, first), np.isin(library.terms, on_probation)
+    class ForceFirst(AbstractStage):
+        name = "force"
 
-    monkeypatch.setattr(discover_module, "with_frequent_terms", forced)
+        def __call__(self, setup, state, rng):
+            mask = np.isin(library.terms, first)
+            return dataclasses.replace(state, mask=mask, first=mask, probation=np.isin(library.terms, on_probation))
+
+    retry = ([Prune((pj.LBFGS(300),), max_rounds=prune_rounds)] if prune_rounds else []) + [Polish((pj.LBFGS(300),))]
+    stages = [FitData((pj.Adam(500, 3e-3), pj.LBFGS(700))), Screen(), ForceFirst(), *retry]
+    if prune_rounds:
+        stages.append(Widen(retry))
     exact = _two_heat_trajectories()
     noise = 0.05 * np.std(exact.values) * np.random.default_rng(1).standard_normal(len(exact))
     data = measurements(exact.points, exact.values + noise, ("x", "t"), trajectory=exact.trajectory)
-    result = discover_module.discover(
-        pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0), data, _small_net(2, 2, 0), library,
-        fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(700)], physics_phases=[pj.LBFGS(300)],
-        polish_phases=[pj.LBFGS(300)], smooth_first=False, max_rounds=max_rounds, n_collocation=500, n_bootstrap=0)
+    result = discover(pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0), data, _small_net(2, 2, 0), library,
+                      recipe=Recipe(stages), n_collocation=500)
     return result, data
 
 
@@ -443,17 +452,16 @@ def _forced_heat_discovery(monkeypatch, first, on_probation, max_rounds):
     (["u", "u_x", "u_xx"], ["u", "u_x"], False, ["u_xx"]),
     (["u_x", "u_xx"], ["u_xx"], True, ["u_x", "u_xx"]),
 ])
-def test_probation_keeps_bootstrap_terms_only_when_the_data_need_them(monkeypatch, first, on_probation, kept, final):
+def test_probation_keeps_bootstrap_terms_only_when_the_data_need_them(first, on_probation, kept, final):
     # Heat data (two trajectories, 5% noise). The bootstrap is made to put ``first`` in the
-    # first set with ``on_probation`` joining from it, and max_rounds=0 leaves the set
+    # first set with ``on_probation`` joining from it, and a recipe without Prune leaves the set
     # unpruned, so the last training runs with and without the probation terms. Spurious u,
     # u_x: the misfit without them is no higher (measured 0.0179 vs 0.0187 with; the
     # resolution is 1/sqrt(1200) = 2.9%): dropped, and u_xx comes from the training without
     # them (measured 0.10004; a longer budget gave 0.0989, so the tolerance is 2.5%). The
     # true u_xx beside a spurious u_x: without it the misfit rises 8x (0.147 vs 0.0181): kept.
-    result, data = _forced_heat_discovery(monkeypatch, first, on_probation, max_rounds=0)
-    assert [r["stage"] for r in result.rounds] == ["select", "probation", "polish"]
-    probation = result.rounds[1]
+    result, data = _forced_heat_discovery(first, on_probation, prune_rounds=0)
+    probation = next(r for r in result.rounds if r["stage"] == "probation")
     assert probation["terms"] == on_probation and probation["kept"] is kept
     resolution = 1 + 1 / np.sqrt(2 * len(data))
     assert bool(probation["misfit_without"] > probation["misfit_with"] * resolution) == kept
@@ -466,7 +474,7 @@ def test_answers_that_misfit_the_data_are_flagged_and_the_better_fit_wins():
     # KS 10% seeds 1-2: a wrong final set left the data misfit at 1.15x / 1.13x the held-out
     # error of the data-only fit from 1,600 held-out points (3 standard errors: 1 + 3/sqrt(3200)
     # = 1.053); the right one at 0.94x.
-    from pinnjax.discovery.discover import explains_data, fits_better
+    from pinnjax.discovery.checks import explains_data, fits_better
 
     assert 1 + 3 / np.sqrt(3200) == pytest.approx(1.053, abs=1e-3)
     # a plain bool even from numpy misfits, so results and benchmark rows serialize to JSON
@@ -481,17 +489,16 @@ def test_answers_that_misfit_the_data_are_flagged_and_the_better_fit_wins():
     assert not fits_better(0.0674, 5, 0.0675, 3, 8000)
 
 
-def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits(monkeypatch):
+def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits():
     # Heat data (two trajectories, 5% noise); the first set is forced to {u_x}, which lacks the
     # true u_xx, and the physics rounds can only prune. The answer misfits the data (measured
     # ratio 7.6 to the held-out error, threshold 1 + 3/sqrt(2*~120) ~ 1.19), so the first set
     # is widened by the selection at a 5x smaller penalty and by the weak-form selection on the
     # fit (each adds u_xx), the rounds prune u_x, and that answer fits the data better: u_xx
     # within 2.5% as in the probation test.
-    result, data = _forced_heat_discovery(monkeypatch, ["u_x"], [], max_rounds=2)
-    stages = [r["stage"] for r in result.rounds]
-    assert stages == ["select", "physics", "polish", "widen", "physics", "physics", "polish", "widened"]
-    widen, widened = result.rounds[3], result.rounds[-1]
+    result, data = _forced_heat_discovery(["u_x"], [], prune_rounds=2)
+    widen = next(r for r in result.rounds if r["stage"] == "widen")
+    widened = result.rounds[-1]
     threshold = 1 + 3 / np.sqrt(2 * 0.2 * len(data))  # ~20% of the points are held out
     assert widen["checks"]["misfit_ratio"] > 3 * threshold  # u_x alone: measured 7.6
     assert widen["terms"] == ["u_x", "u_xx"] and widen["level"] == pytest.approx(0.01)
@@ -504,8 +511,8 @@ def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits(mo
 
 def test_print_warns_when_the_equation_does_not_explain_the_data(capsys):
     # The KS 10% seed-1 checks: misfit 1.15x the held-out error from 1,600 points (allowed 1.053).
-    from pinnjax.discovery import PDEDiscovery
-    from pinnjax.discovery.discover import DiscoveryResult, Equation, explains_data
+    from pinnjax.discovery import DiscoveryResult, Equation, PDEDiscovery
+    from pinnjax.discovery.checks import explains_data
 
     terms = ("u*u_x", "u**2*u_xx", "u*u_xxx")
     checks = {"data_rmse": 0.0849, "fit_rmse": 0.0737, "misfit_ratio": 0.0849 / 0.0737, "residual_relative": 0.362,
@@ -525,8 +532,7 @@ def test_print_warns_when_the_equation_does_not_explain_the_data(capsys):
 def test_print_warns_when_the_equation_leaves_most_of_u_t_unexplained(capsys):
     # The KS 50% checks: the terms are right but the coefficients collapsed ~100x toward 0, so the
     # data fit passes (0.91x) while the residual is 99.6% of |u_t|; right answers stay <= 18%.
-    from pinnjax.discovery import PDEDiscovery
-    from pinnjax.discovery.discover import DiscoveryResult, Equation
+    from pinnjax.discovery import DiscoveryResult, Equation, PDEDiscovery
 
     terms = ("u*u_x", "u_xx", "u_xxxx")
     checks = {"data_rmse": 0.324, "fit_rmse": 0.357, "misfit_ratio": 0.908, "residual_relative": 0.996,
@@ -561,3 +567,30 @@ def test_weak_form_selection_finds_the_heat_law_from_two_trajectories():
     assert theta.shape == (2 * 289, 9) and y.shape == (2 * 289,)
     with pytest.raises(ValueError, match=r"test_width must be in \(0, 0.25\]"):
         PDEDiscovery(weak_form=True, test_width=0.3)
+
+
+def test_each_stage_draws_from_its_own_stream():
+    # A stage's draws depend only on the seed and its name, so adding a stage (here one that
+    # draws 1,000 numbers) leaves every other stage's random splits, and so the answer, unchanged.
+    import pinnjax as pj
+    from pinnjax.discovery import Bootstrap, FitData, Recipe, Screen, discover
+    from pinnjax.discovery.stages import AbstractStage, stream
+
+    assert stream(0, "select").random() == stream(0, "select").random()
+    assert stream(0, "select").random() != stream(0, "fit").random() != stream(1, "select").random()
+
+    class Draw(AbstractStage):
+        name = "draw"
+
+        def __call__(self, setup, state, rng):
+            rng.random(1000)
+            return state
+
+    fit, screen = FitData((pj.Adam(300, 3e-3), pj.LBFGS(300))), Screen(bootstrap=Bootstrap(20, None))
+    data, library = _two_heat_trajectories(), polynomial_library(["u"], ["x"], 2, 2)
+    domain = pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0)
+    plain, extra = (discover(domain, data, _small_net(2, 2, 0), library, recipe=Recipe(stages), n_collocation=500)
+                    for stages in ((fit, screen), (fit, Draw(), screen)))
+    np.testing.assert_array_equal(plain.equation.coefficients, extra.equation.coefficients)
+    assert plain.frequencies == extra.frequencies and plain.rounds[-1]["level"] == extra.rounds[-1]["level"]
+    assert list(plain.equation.active()) == ["u_xx"]

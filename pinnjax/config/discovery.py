@@ -36,7 +36,7 @@ from ..discovery import (
     measurements,
     polynomial_library,
 )
-from ..discovery.discover import retraining_steps
+from ..discovery.recipe import Recipe, default_recipe
 from ..discovery.weak import TEST_WIDTH
 from ..engine.compiled import domain_bounds
 from ..geometry.spacetime import SpaceTime
@@ -63,9 +63,11 @@ from .schema import check_value, join, line_of, require_list, require_mapping, t
 class DiscoveryExperiment:
     """Everything ``pinnjax discover`` needs, built from a config.
 
-    ``estimator(seeds)`` is the :class:`~pinnjax.discovery.PDEDiscovery` it runs;
-    ``make_network(n_in, n_out, seed)`` builds the (possibly periodic) network;
-    ``source`` says where the data came from; ``config`` is the resolved config.
+    ``recipe``: the stages it runs (:func:`~pinnjax.discovery.default_recipe` of
+    ``options``, the same as the Python API builds from the same options); ``estimator(seeds)``
+    is the :class:`~pinnjax.discovery.PDEDiscovery` that runs it; ``make_network(n_in, n_out,
+    seed)`` builds the (possibly periodic) network; ``source`` says where the data came from;
+    ``config`` is the resolved config.
     """
 
     name: str
@@ -75,14 +77,17 @@ class DiscoveryExperiment:
     lhs: str
     seeds: tuple[int, ...]
     make_network: Callable
-    options: dict  # the keyword arguments of PDEDiscovery besides library, lhs, network, seeds, domain
+    options: dict  # the options of default_recipe (pinnjax.discovery.recipe.DEFAULTS's keys)
+    setup_options: dict  # n_collocation, residual_data_points, data_loss, dtype
+    recipe: Recipe
     source: dict
     output: dict
     config: dict
 
     def estimator(self, seeds: Sequence[int] | None = None) -> PDEDiscovery:
-        return PDEDiscovery(self.library, lhs=self.lhs, network=self.make_network, domain=self.domain,
-                            seeds=tuple(self.seeds if seeds is None else seeds), **self.options)
+        return PDEDiscovery(self.library, lhs=self.lhs, recipe=self.recipe, network=self.make_network,
+                            domain=self.domain, seeds=tuple(self.seeds if seeds is None else seeds),
+                            **self.setup_options)
 
 
 # ---------------------------------------------------------------- data
@@ -229,7 +234,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
         raise ConfigError("fit", "the list is empty; add e.g. {type: adam, steps: 2000}", line_of(config, "fit"))
     physics = _phases(top["physics"], "physics", line_of(config, "physics"))
     polish = _phases(top["polish"], "polish", line_of(config, "polish"))
-    retrain = retraining_steps(top["alternate"], top["smooth_first"])
+    retrain = [k for k in ("alternate", "smooth_first") if top[k]]
     if retrain and not physics:
         what = " and ".join(f"{k}: true" for k in retrain)
         raise ConfigError("physics", f"{what} retrain(s) network and coefficients with the PDE, so it needs "
@@ -261,19 +266,19 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
                "screen_penalty": None if top["screen_penalty"] is None else float(top["screen_penalty"]),
                "stable_fraction": None if top["stable_fraction"] is None else float(top["stable_fraction"]),
-               "fit_phases": fit, "physics_phases": physics, "n_collocation": top["n_collocation"],
-               "residual_data_points": top["residual_data_points"],
-               "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
-               "dtype": top["dtype"], "max_rounds": top["max_rounds"],
-               "max_widenings": top["max_widenings"], "n_bootstrap": top["n_bootstrap"],
-               "weak_form": top["weak_form"], "test_width": float(top["test_width"]),
+               "fit_phases": tuple(fit), "physics_phases": tuple(physics), "polish_phases": tuple(polish),
+               "max_rounds": top["max_rounds"], "max_widenings": top["max_widenings"],
+               "n_bootstrap": top["n_bootstrap"], "weak_form": top["weak_form"], "test_width": float(top["test_width"]),
                "smooth_first": top["smooth_first"], "union_fit": top["union_fit"],
-               "validation": float(top["validation"]), "polish_phases": polish,
-               "polish_pde_weight": float(top["polish_pde_weight"])}
+               "validation": float(top["validation"]), "polish_pde_weight": float(top["polish_pde_weight"])}
+    setup = {"n_collocation": top["n_collocation"], "residual_data_points": top["residual_data_points"],
+             "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
+             "dtype": top["dtype"]}
+    recipe = _wrap("discovery options", line_of(config), lambda: default_recipe(**options))
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,
                   "output")
     return DiscoveryExperiment(top["name"], data, domain, library, lhs, tuple(top["seeds"]), make_network, options,
-                               source, output, _resolved(config, source, base_dir))
+                               setup, recipe, source, output, _resolved(config, source, base_dir))
 
 
 def _resolved(config: dict, source: dict, base_dir: Path) -> dict:

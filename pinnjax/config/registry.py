@@ -12,14 +12,8 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from .. import geometry as geo
-from ..discovery.sparse import (
-    DEFAULT_PENALTY,
-    MAX_WIDENINGS,
-    SCREEN_PENALTY,
-    SELECTORS,
-    STABLE_FRACTION,
-)
-from ..discovery.weak import TEST_WIDTH
+from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
+from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..problem.losses import LOSSES
@@ -160,19 +154,33 @@ COEFFICIENT = {"init": ("float", 1.0), "log": ("bool", False), "bounds": ("float
 
 # Discovery configs (`pinnjax discover`): recognised by `kind: discovery` or a top-level
 # `library` or `data` key; domain, network, phases and references are the entries above.
+def phase_entries(phases) -> list[dict]:
+    """The YAML entries of optimizer phases (non-default parameters only)."""
+    entries = []
+    for phase in phases:
+        kind = next(k for k, e in PHASES.items() if e.make is type(phase))
+        table = PHASES[kind].table
+        entries.append({"type": kind, **{k: getattr(phase, k) for k, (_, d) in table.items() if getattr(phase, k) != d}})
+    return entries
+
+
+# Defaults from pinnjax.discovery.recipe.DEFAULTS: a config and its Python twin run the same recipe.
+D, S = DEFAULTS, SETUP_DEFAULTS
 DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
-    "library": ("mapping", {}), "lhs": ("name", None), "selector": (SELECTORS, "stlsq"), "alternate": ("bool", True),
-    "penalty": ("float", DEFAULT_PENALTY), "screen_penalty": ("float", SCREEN_PENALTY), "max_rounds": ("posint", 3),
-    "max_widenings": ("nonnegint", MAX_WIDENINGS), "weak_form": ("bool", False),
-    "test_width": ("float", TEST_WIDTH),
-    "stable_fraction": ("optfloat", STABLE_FRACTION), "smooth_first": ("bool", True),
-    "union_fit": ("bool", True), "validation": ("float", 0.2), "polish": ("list", []),
-    "polish_pde_weight": ("float", 1.0), "network": ("mapping", REQUIRED),
-    "periodic": ("mapping", {}), "fit": ("list", REQUIRED), "physics": ("list", []),
-    "n_collocation": ("posint", 4000), "residual_data_points": ("posint", None), "data_loss": ("loss", "mse"),
-    "dtype": (DTYPES, "float64"),
-    "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", 100), "domain": ("mapping", None), "output": ("mapping", {}),
+    "library": ("mapping", {}), "lhs": ("name", None), "selector": (tuple(SELECTORS), D["selector"]),
+    "alternate": ("bool", D["alternate"]), "penalty": ("float", D["penalty"]),
+    "screen_penalty": ("float", D["screen_penalty"]), "max_rounds": ("posint", D["max_rounds"]),
+    "max_widenings": ("nonnegint", D["max_widenings"]), "weak_form": ("bool", D["weak_form"]),
+    "test_width": ("float", D["test_width"]), "stable_fraction": ("optfloat", D["stable_fraction"]),
+    "smooth_first": ("bool", D["smooth_first"]), "union_fit": ("bool", D["union_fit"]),
+    "validation": ("float", D["validation"]), "polish_pde_weight": ("float", D["polish_pde_weight"]),
+    "fit": ("list", phase_entries(D["fit_phases"])), "physics": ("list", phase_entries(D["physics_phases"])),
+    "polish": ("list", phase_entries(D["polish_phases"])), "network": ("mapping", REQUIRED),
+    "periodic": ("mapping", {}), "n_collocation": ("posint", S["n_collocation"]),
+    "residual_data_points": ("posint", S["residual_data_points"]), "data_loss": ("loss", S["data_loss"]),
+    "dtype": (DTYPES, S["dtype"]), "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", D["n_bootstrap"]),
+    "domain": ("mapping", None), "output": ("mapping", {}),
 }
 DISCOVERY_DATA = {
     "reference": ("mapping", None), "files": ("files", None), "field": ("name", "u"), "coordinates": ("names", ["x", "t"]),
@@ -191,7 +199,7 @@ def is_discovery(config) -> bool:
 # Where each typed component lives: path pattern -> registry ("*" = a list index).
 TYPED = {("domain", "geometry"): GEOMETRIES, ("terms", "*"): TERMS, ("terms", "*", "loss"): LOSS_ENTRIES,
          ("network",): NETWORKS, ("training", "phases", "*"): PHASES, ("reference",): REFERENCES,
-         ("fit", "*"): PHASES, ("physics", "*"): PHASES, ("data", "reference"): REFERENCES,
+         ("fit", "*"): PHASES, ("physics", "*"): PHASES, ("polish", "*"): PHASES, ("data", "reference"): REFERENCES,
          ("data_loss",): LOSS_ENTRIES}
 PLAIN = {(): TOP, ("domain",): DOMAIN, ("training",): TRAINING, ("output",): OUTPUT,
          ("terms", "*", "points"): POINTS, ("coefficients", "?"): COEFFICIENT,

@@ -1,47 +1,33 @@
-"""Law discovery: measurements, candidate libraries, sparse regression, the discovered equation."""
+"""Law discovery: measurements, candidate libraries, the recipe of stages (selectors and
+views of the library as strategy objects), the discovered equation and its checks."""
 
+from .checks import check_warnings, consistency
 from .data import DataError, Measurements, load_measurements, measurements
-from .discover import (
-           DiscoveryResult,
-           Equation,
-           discover,
-           domain_from_data,
-           library_matrix,
-)
+from .discover import discover, domain_from_data
 from .ensemble import selection_frequencies, stlsq_masks
+from .equation import DiscoveryResult, Equation
 from .estimator import PDEDiscovery, default_network
+from .evaluation import library_matrix
 from .library import Library, polynomial_library
-from .sparse import (
-           SELECTORS,
-           choose_l1,
-           choose_threshold,
-           lasso,
-           refit,
-           select_terms,
-           stlsq,
+from .recipe import DEFAULTS, Recipe, default_recipe
+from .sparse import choose_l1, choose_threshold, lasso, refit, select_terms, stlsq
+from .stages import AbstractStage, FitData, Polish, Prune, Screen, Smooth, State, Widen
+from .strategies import (
+    L1,
+    SELECTORS,
+    STLSQ,
+    AbstractSelector,
+    AbstractView,
+    Bootstrap,
+    PointwiseView,
+    WeakView,
 )
 
 __all__ = [
-           "SELECTORS",
-           "DataError",
-           "DiscoveryResult",
-           "Equation",
-           "Library",
-           "Measurements",
-           "PDEDiscovery",
-           "choose_l1",
-           "choose_threshold",
-           "default_network",
-           "discover",
-           "domain_from_data",
-           "lasso",
-           "library_matrix",
-           "load_measurements",
-           "measurements",
-           "polynomial_library",
-           "refit",
-           "select_terms",
-           "selection_frequencies",
-           "stlsq",
-           "stlsq_masks",
+    "DEFAULTS", "SELECTORS", "AbstractSelector", "AbstractStage", "AbstractView", "Bootstrap", "DataError",
+    "DiscoveryResult", "Equation", "FitData", "L1", "Library", "Measurements", "PDEDiscovery", "PointwiseView",
+    "Polish", "Prune", "Recipe", "STLSQ", "Screen", "Smooth", "State", "WeakView", "Widen", "check_warnings",
+    "choose_l1", "choose_threshold", "consistency", "default_network", "default_recipe", "discover",
+    "domain_from_data", "lasso", "library_matrix", "load_measurements", "measurements", "polynomial_library",
+    "refit", "select_terms", "selection_frequencies", "stlsq", "stlsq_masks",
 ]

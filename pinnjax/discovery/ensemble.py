@@ -35,16 +35,21 @@ def stlsq_masks(theta: jax.Array, y: jax.Array, threshold: float, mask: jax.Arra
     return keep
 
 
+def resampled_stlsq(theta: np.ndarray, y: np.ndarray, threshold: float, rows: np.ndarray,
+                    mask: np.ndarray | None = None) -> np.ndarray:
+    """Kept terms (R, K) bool of STLSQ at ``threshold`` on each row resample ``rows`` (R, N)
+    of Θ (N, K), y (N,); all resamples in one vmapped call."""
+    theta, y = np.asarray(theta, np.float64), np.asarray(y, np.float64)
+    mask = np.ones(theta.shape[1], bool) if mask is None else np.asarray(mask, bool)
+    with jax.enable_x64(True):
+        th, yy, m = jnp.asarray(theta), jnp.asarray(y), jnp.asarray(mask)
+        run = jax.jit(jax.vmap(lambda r: stlsq_masks(th[r], yy[r], threshold, m)))
+        return np.asarray(run(jnp.asarray(rows)))
+
+
 def selection_frequencies(theta: np.ndarray, y: np.ndarray, threshold: float, *, n_models: int = 100,
                           seed: int = 0, mask: np.ndarray | None = None) -> np.ndarray:
     """Fraction of ``n_models`` bootstrap resamples of the rows of Θ (N, K), y (N,) in
     which STLSQ at ``threshold`` keeps each term: (K,) floats in [0, 1]."""
-    theta, y = np.asarray(theta, np.float64), np.asarray(y, np.float64)
-    n, k = theta.shape
-    mask = np.ones(k, bool) if mask is None else np.asarray(mask, bool)
-    rows = np.random.default_rng(seed).integers(0, n, size=(n_models, n))
-    with jax.enable_x64(True):
-        th, yy, m = jnp.asarray(theta), jnp.asarray(y), jnp.asarray(mask)
-        run = jax.jit(jax.vmap(lambda r: stlsq_masks(th[r], yy[r], threshold, m)))
-        kept = np.asarray(run(jnp.asarray(rows)))
-    return kept.mean(axis=0)
+    rows = np.random.default_rng(seed).integers(0, len(y), size=(n_models, len(y)))
+    return resampled_stlsq(theta, y, threshold, rows, mask).mean(axis=0)

@@ -1,0 +1,157 @@
+"""A discovery as a recipe: named stages run in order over an explicit state, with the
+selector and the view of the library as strategy objects.
+
+The default recipe, as :func:`default_recipe` builds it with the defaults in
+:data:`DEFAULTS` (the one source of defaults for :func:`~pinnjax.discovery.discover`,
+:class:`~pinnjax.discovery.PDEDiscovery` and YAML configs)::
+
+    Recipe(stages=(
+        FitData(phases=(Adam(3000), LBFGS(3000)), validation=0.2),   # data only, early-stopped
+        Screen(penalty=0.05, name="select-fit"),                     # select on that fit
+        Smooth(phases=(Adam(5000), LBFGS(8000))),                   # data + the whole library
+        Screen(penalty=0.05, bootstrap=Bootstrap(100, 0.5)),         # select again, unite, bootstrap
+        Prune(phases=(Adam(5000), LBFGS(8000)), max_rounds=3),      # retrain + re-select, shrinking
+        Polish(phases=(LBFGS(6000),)),                               # last joint training, probation
+        Widen(retry=(Prune(...), Polish(...)), max_widenings=1),     # misfit? retry from a wider set
+    ), selector=STLSQ(), view=PointwiseView())
+
+A recipe of one's own uses the same stages: ``Recipe((FitData(), Screen(), Prune()))``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..train.phases import LBFGS, Adam
+from .sparse import (
+    DEFAULT_PENALTY,
+    MAX_WIDENINGS,
+    SCREEN_PENALTY,
+    STABLE_FRACTION,
+    check_sparsity_options,
+)
+from .stages import (
+    AbstractStage,
+    FitData,
+    Polish,
+    Prune,
+    Screen,
+    Smooth,
+    State,
+    Widen,
+    checked,
+    stream,
+)
+from .strategies import (
+    STLSQ,
+    AbstractSelector,
+    AbstractView,
+    Bootstrap,
+    PointwiseView,
+    WeakView,
+    as_selector,
+)
+from .weak import TEST_WIDTH
+
+# The one source of the defaults of a discovery's options (Python API and YAML alike).
+DEFAULTS = {
+    "selector": "stlsq", "alternate": True, "penalty": DEFAULT_PENALTY, "screen_penalty": SCREEN_PENALTY,
+    "stable_fraction": STABLE_FRACTION, "n_bootstrap": 100, "smooth_first": True, "union_fit": True,
+    "validation": 0.2, "max_rounds": 3, "max_widenings": MAX_WIDENINGS, "weak_form": False, "test_width": TEST_WIDTH,
+    "polish_pde_weight": 1.0,
+    "fit_phases": (Adam(3000, 1e-3), LBFGS(3000)),
+    "physics_phases": (Adam(5000, 1e-3), LBFGS(8000)),
+    "polish_phases": (LBFGS(6000),),
+}
+# Options of the run rather than the recipe: where the residual and the library are evaluated.
+SETUP_DEFAULTS = {"n_collocation": 4000, "residual_data_points": None, "data_loss": "mse", "dtype": "float64"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """Stages run in order (unique names: each names its random stream), the selector every
+    selection uses and the view of the library they read."""
+
+    stages: tuple
+    selector: AbstractSelector = STLSQ()
+    view: AbstractView = PointwiseView()
+
+    def __post_init__(self):
+        object.__setattr__(self, "stages", tuple(self.stages))
+        bad = [s for s in self.stages if not isinstance(s, AbstractStage)]
+        if bad:
+            raise TypeError(f"a recipe's stages must be stages (FitData, Screen, ...), got {type(bad[0]).__name__}")
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique (each names its random stream), got {names}; "
+                             "pass name= to tell two stages of one kind apart")
+        if not self.stages or not isinstance(self.stages[0], FitData):
+            raise ValueError("a recipe starts with FitData (the network fitted to the data)")
+        if not any(isinstance(s, Screen) for s in self.stages):
+            raise ValueError("a recipe needs a Screen stage (the selection of terms)")
+
+    def __str__(self) -> str:
+        return " -> ".join(s.name for s in self.stages)
+
+    def steps(self) -> dict[str, int]:
+        """{stage name: optimizer steps of one of its trainings} (the retries' too)."""
+        out = {}
+        for stage in self.stages:
+            out[stage.name] = stage.steps()
+            out.update({s.name: s.steps() for s in getattr(stage, "retry", ())})
+        return out
+
+    def run(self, setup) -> State:
+        """Every stage in order, each with its own random stream; the final state, checked."""
+        state = State()
+        for stage in self.stages:
+            state = stage(setup, state, stream(setup.seed, stage.name))
+        state = dataclasses.replace(state, xi=state.coefficients())
+        return checked(setup, state)
+
+
+def options(**given) -> dict:
+    """:data:`DEFAULTS` updated by ``given``; TypeError naming an unknown option."""
+    unknown = sorted(set(given) - set(DEFAULTS))
+    if unknown:
+        raise TypeError(f"unknown discovery option(s) {unknown}; the options are {sorted(DEFAULTS)}")
+    return {**DEFAULTS, **given}
+
+
+def default_recipe(**given) -> Recipe:
+    """The recipe the options describe (see :data:`DEFAULTS`). ``alternate=False``: select
+    once and refit by least squares (no pruning, polish or widening); ``smooth_first``:
+    a whole-library round before the main selection, ``union_fit``: also select on the
+    data-only fit; ``weak_form``: every selection reads the weak form (``test_width``)."""
+    o = options(**given)
+    check_sparsity_options(o["penalty"], o["screen_penalty"], o["stable_fraction"])
+    retraining = [k for k in ("alternate", "smooth_first") if o[k]]
+    if retraining and not o["physics_phases"]:
+        raise ValueError(f"{' and '.join(retraining)} retrain with the PDE but physics_phases is empty; pass "
+                         "physics_phases=[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set "
+                         + ", ".join(f"{k}=False" for k in retraining))
+    if isinstance(o["max_widenings"], bool) or not isinstance(o["max_widenings"], int) or o["max_widenings"] < 0:
+        raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {o['max_widenings']!r}")
+    weak = WeakView(o["test_width"])  # checked now: a widening reads it even without weak_form
+    screen = o["penalty"] if o["screen_penalty"] is None else o["screen_penalty"]
+    bootstrap = None
+    if o["n_bootstrap"] > 0:
+        bootstrap = Bootstrap(o["n_bootstrap"], o["stable_fraction"] if o["alternate"] else None)
+    stages = [FitData(tuple(o["fit_phases"]), o["validation"])]
+    if o["smooth_first"]:
+        if o["union_fit"]:
+            stages.append(Screen(screen, name="select-fit"))
+        stages.append(Smooth(tuple(o["physics_phases"])))
+    stages.append(Screen(screen, bootstrap))
+    if o["alternate"]:
+        retry = [Prune(tuple(o["physics_phases"]), o["penalty"], o["max_rounds"])]
+        if o["polish_phases"]:
+            retry.append(Polish(tuple(o["polish_phases"]), o["polish_pde_weight"]))
+        elif bootstrap is not None and bootstrap.stable_fraction is not None:
+            retry.append(Polish(tuple(o["physics_phases"]), 1.0, only_for_probation=True))
+        stages += retry
+        if o["max_widenings"] > 0:
+            stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))
+    view = weak if o["weak_form"] else PointwiseView()
+    return Recipe(tuple(stages), as_selector(o["selector"]), view)
+

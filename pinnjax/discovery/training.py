@@ -1,0 +1,113 @@
+"""The two trainings a discovery runs: the network fitted to the data alone (early-stopped
+on held-out points) and the joint training of network and coefficients on data + the
+residual ``lhs - Θ_active ξ``; and :class:`Setup`, what every stage of a run reads."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+import numpy as np
+
+from ..engine.compiled import compile_problem
+from ..problem.points import Given
+from ..problem.problem import Coefficient, Problem
+from ..problem.terms import PDE, Data
+from ..train.solve import solve
+from .data import Measurements
+from .early_stop import ValidationStop
+from .evaluation import LibraryTerms
+from .sparse import refit
+from .strategies import AbstractSelector, AbstractView
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Setup:
+    """Fixed for one discovery run: the data, the library, where the residual is enforced
+    (``residual_points``: one (N_j, d) array per trajectory), where a pointwise view reads
+    the library (``collocation`` (N, d)), the network to start from, the strategies, and
+    the training options."""
+
+    domain: object
+    data: Measurements
+    terms: LibraryTerms
+    outputs: tuple[str, ...]
+    network: object
+    collocation: np.ndarray
+    residual_points: tuple[np.ndarray, ...]
+    selector: AbstractSelector
+    view: AbstractView
+    data_loss: object = "mse"
+    dtype: str = "float64"
+    seed: int = 0
+    callback: Callable | None = None
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.terms.terms)
+
+    def named(self, mask: np.ndarray) -> list[str]:
+        return [t for t, m in zip(self.terms.terms, mask) if m]
+
+    def tagged(self, stage: str):
+        """The progress callback with ``info["stage"]`` set."""
+        cb = self.callback
+        return None if cb is None else (lambda info: cb({**info, "stage": stage}))
+
+    def data_terms(self, held: np.ndarray | None = None) -> list[Data]:
+        """One Data term per trajectory, without the ``held`` rows (N,) bool."""
+        keep = np.ones(len(self.data), bool) if held is None else ~held
+        terms = []
+        for j, out in enumerate(self.outputs):
+            rows = (self.data.trajectory == j) & keep
+            terms.append(Data(out, Given(self.data.points[rows], self.data.values[rows]), loss=self.data_loss,
+                              name="data" if len(self.outputs) == 1 else f"data{j}"))
+        return terms
+
+
+def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.random.Generator, stage: str):
+    """Fit the network to the data alone, early-stopped on a held-out ``validation``
+    fraction (drawn from ``rng``); returns (result with the best parameters, best held-out
+    MSE or None, number of held-out points)."""
+    held = rng.random(len(setup.data)) < validation if validation > 0 else np.zeros(len(setup.data), bool)
+    problem = Problem(setup.domain, setup.outputs, setup.data_terms(held))
+    callback = setup.tagged(stage)
+    if not held.any():
+        return solve(problem, setup.network, phases, dtype=setup.dtype, seed=setup.seed, callback=callback), None, 0
+    with jax.enable_x64(setup.dtype == "float64"):
+        compiled, _ = compile_problem(problem, setup.network)
+    data = setup.data
+    stop = ValidationStop(compiled, data.points[held], data.values[held], data.trajectory[held], patience=patience)
+
+    def watch(info):
+        halt = stop(info)
+        if callback is not None:
+            callback(info)
+        return halt
+
+    result = solve(problem, setup.network, phases, dtype=setup.dtype, seed=setup.seed, callback=watch)
+    if stop.best_params is None:
+        return result, None, 0
+    return dataclasses.replace(result, params=stop.best_params), stop.best, int(held.sum())
+
+
+def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str):
+    """Retrain network + coefficients of the terms in ``mask`` on data + ``weight`` × residual,
+    from ``network``; returns (result, ξ (K,), the view's matrix on the new network).
+
+    Each coefficient trains as a multiple of its least-squares estimate on ``matrix``
+    (Θ, lhs), so all are O(1) for the optimizer whatever their physical scale (1 vs 0.003).
+    """
+    xi = refit(*matrix, mask)
+    active = [k for k in range(setup.n_terms) if mask[k]]
+    scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
+    terms = setup.data_terms()
+    for j, out in enumerate(setup.outputs):
+        terms.append(PDE(setup.terms.residual(active, scale, out), Given(setup.residual_points[j]),
+                         name="pde" if len(setup.outputs) == 1 else f"pde{j}", weight=weight))
+    problem = Problem(setup.domain, setup.outputs, terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
+    result = solve(problem, network, phases, dtype=setup.dtype, seed=setup.seed, callback=setup.tagged(stage))
+    trained = result.coefficients
+    xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
+    return result, xi, setup.view.matrix(setup.terms, result, setup)
