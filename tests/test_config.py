@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import pinnjax as pj
-from pinnjax.reference import zoo
 from pinnjax.config import (
     ConfigError,
     build_experiment,
@@ -16,6 +15,7 @@ from pinnjax.config import (
     load_config,
     load_experiment,
 )
+from pinnjax.reference import zoo
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
 SHIPPED = {"burgers", "heat_mixed_bc", "laplace_plate", "poisson_lshape", "allen_cahn", "kdv"}
