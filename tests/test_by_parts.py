@@ -4,7 +4,7 @@ import numpy as np
 
 from pinnjax.discovery import Library
 from pinnjax.discovery.by_parts import parse_product, plan_names, plan_term
-from pinnjax.discovery.discover import _Library
+from pinnjax.discovery.evaluation import LibraryTerms
 from pinnjax.discovery.weak import WeakForm
 
 TERMS = ("1", "u", "u_x", "u*u_x", "u_xx", "u*u_xx", "u**2*u_xxx", "u_xxxx", "u**2*u_xxxx", "sin(u)")
@@ -60,7 +60,7 @@ def test_by_parts_integrals_equal_the_direct_ones_for_a_smooth_field():
     # (φ = (1 - s²)^8): a trapezoid error of ~1e-3 at 16 points per half-width (measured
     # 5e-4 to 1.8e-3 against Gauss-Legendre, where the direct integral is within 1e-8).
     # A slip in a sign, binomial or product rule would be O(1).
-    lib, weak, net = _Library(Library(TERMS), "u", ("x", "t"), "u_t"), _weak(), _Analytic()
+    lib, weak, net = LibraryTerms(Library(TERMS), "u", ("x", "t"), "u_t"), _weak(), _Analytic()
     theta, y = lib.weak_matrix(net, weak, "u")
     direct_theta, direct_y = (weak.project(v) for v in lib.matrix(net, weak.points, "u"))
     assert theta.shape == (weak.n_tests, len(TERMS))
@@ -75,7 +75,7 @@ def test_by_parts_integrals_see_through_wiggles_the_quadrature_grid_aliases():
     # derivative (1e-6 * 160^4 = 655) then swamps the direct integrals of u_xxxx (~1 here); by
     # parts the grid samples u itself, where the wiggle is 1e-6, and u_xx (0.026) for u²u_xxxx
     # (measured relative errors: by parts 1e-9 and 1.2e-2, direct 62 and 61).
-    lib, weak = _Library(Library(("u_xx", "u_xxxx", "u**2*u_xxxx")), "u", ("x", "t"), "u_t"), _weak()
+    lib, weak = LibraryTerms(Library(("u_xx", "u_xxxx", "u**2*u_xxxx")), "u", ("x", "t"), "u_t"), _weak()
     assert weak.shape[0] == 161
     clean, _ = lib.weak_matrix(_Analytic(), weak, "u")
     by_parts, _ = lib.weak_matrix(_Analytic(eps=1e-6), weak, "u")
@@ -86,7 +86,7 @@ def test_by_parts_integrals_see_through_wiggles_the_quadrature_grid_aliases():
 
 
 def test_terms_without_a_plan_are_integrated_as_values():
-    lib, weak, net = _Library(Library(("sin(u)", "u")), "u", ("x", "t"), "u_t"), _weak(), _Analytic()
+    lib, weak, net = LibraryTerms(Library(("sin(u)", "u")), "u", ("x", "t"), "u_t"), _weak(), _Analytic()
     theta, _ = lib.weak_matrix(net, weak, "u")
     values = net.predict(weak.points, ["u"])["u"]
     assert np.allclose(theta[:, 0], weak.project(np.sin(values)))

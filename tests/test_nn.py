@@ -233,7 +233,8 @@ def _adam_step_reduces_loss(model, xs):
     def step(params, state):
         loss, g = eqx.filter_value_and_grad(
             lambda p: _mse(eqx.combine(p, static), xs))(params)
-        updates, state = opt.update(g, state, params)
+        with jax.numpy_dtype_promotion("standard"):  # optax's own step counter arithmetic
+            updates, state = opt.update(g, state, params)
         return eqx.apply_updates(params, updates), state, loss
 
     new_params, state, loss0 = step(params, state)

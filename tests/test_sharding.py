@@ -30,7 +30,8 @@ SCRIPT = textwrap.dedent(
             leaf = r.params["net"].hidden[0].weight
             out["replicated"] = bool(leaf.sharding.is_fully_replicated)
             out["param_devices"] = len(leaf.sharding.device_set)
-            batch = pj.distributed.batch_placer(mesh)({"x": np.zeros((8, 2))})
+            from pinnjax.train.sharding import batch_placer
+            batch = batch_placer(mesh)({"x": np.zeros((8, 2))})
             out["batch_shards"] = len(batch["x"].addressable_shards)
             out["shard_rows"] = batch["x"].addressable_shards[0].data.shape[0]
     print(json.dumps(out))

@@ -82,7 +82,8 @@ def first_order_chunk(compiled: CompiledProblem, optimizer: optax.GradientTransf
     def body(carry, _, batch, weights):
         params, state = carry
         (total, losses), grads = jax.value_and_grad(compiled.loss_fn, has_aux=True)(params, batch, weights)
-        updates, new_state = optimizer.update(grads, state, params)
+        with jax.numpy_dtype_promotion("standard"):  # optax raises its int step counters to float powers
+            updates, new_state = optimizer.update(grads, state, params)
         new_params = optax.apply_updates(params, updates)
         ok = jnp.isfinite(total)
         return _where_finite(ok, (new_params, new_state), (params, state)), (total, losses)
@@ -123,7 +124,8 @@ def line_search_chunk(compiled: CompiledProblem, optimizer: optax.GradientTransf
             value, grad = value_and_grad(params, state=state)
             finite = jnp.isfinite(value)
             gnorm = optax.tree_utils.tree_norm(grad)
-            updates, new_state = optimizer.update(grad, state, params, value=value, grad=grad, value_fn=loss)
+            with jax.numpy_dtype_promotion("standard"):  # optax's line search mixes int32/int64 counters
+                updates, new_state = optimizer.update(grad, state, params, value=value, grad=grad, value_fn=loss)
             new_params = optax.apply_updates(params, updates)
             decrease = (prev - value) / jnp.maximum(jnp.maximum(jnp.abs(prev), jnp.abs(value)), 1e-30)
             stall = jnp.where(decrease <= stop.ftol, stall + 1, 0)
