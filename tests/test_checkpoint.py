@@ -2,6 +2,7 @@
 
 import jax
 import numpy as np
+import pytest
 
 import pinnjax as pj
 from pinnjax.runs.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
@@ -19,6 +20,7 @@ def net():
     return pj.MLP(2, 1, 12, 2, key=jax.random.PRNGKey(1))
 
 
+@pytest.mark.slow
 def test_checkpoint_files_restore_the_run_exactly(tmp_path):
     phases = [pj.Adam(200), pj.LBFGS(60)]
     kw = dict(chunk=20, resample_every=40, dtype="float64")

@@ -117,6 +117,7 @@ def _cli(*args):
     return [sys.executable, "-m", "pinnjax.cli", *args]
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path):
     cfg = write_config(tmp_path, steps=6000)
     env = dict(os.environ, JAX_PLATFORMS="cpu")

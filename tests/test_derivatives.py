@@ -62,6 +62,7 @@ def test_every_derivative_kind_matches_analytic(method):
             np.testing.assert_allclose(np.asarray(got[name]), want, atol=1e-12, rtol=1e-12, err_msg=name)
 
 
+@pytest.mark.slow
 def test_mechanisms_agree_on_a_network_in_float32():
     # A random tanh network: float32 derivatives of order 4 lose ~4 digits to rounding
     # (each order multiplies O(1) weights and adds cancellations), hence rtol 1e-3.

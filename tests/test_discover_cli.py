@@ -117,6 +117,7 @@ def test_discover_writes_a_run_directory(heat_dir, capsys):
     assert "is a discovery run" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_two_trajectories_from_an_npz_and_a_csv(heat_dir, capsys):
     out = heat_dir / "run2"
     assert run(heat_dir / "heat.yaml", out, "data.files=[a.npz, b.csv]", "n_bootstrap=0") == 0

@@ -258,6 +258,7 @@ def test_pde_discovery_finds_the_heat_law_from_two_trajectories():
     assert [t.name for t in model.results_[0].result.compiled.problem.terms] == ["data0", "data1"]
 
 
+@pytest.mark.slow
 def test_l1_with_alternating_retraining_pins_the_diffusivity():
     # The L1 selector keeps u_xx alone; retraining network + coefficient with the PDE
     # enforced brings it from 1.3% to 0.02% (measured 0.10002): tolerance 0.3%.
@@ -274,6 +275,7 @@ def test_l1_with_alternating_retraining_pins_the_diffusivity():
         PDEDiscovery().equations()
 
 
+@pytest.mark.slow
 def test_union_selection_and_polish_round_are_recorded():
     # union_fit (default): the data-only fit is selected on too (stage "select-fit") and the first
     # active set is the union; the physics round prunes it back to u_xx; polish_phases add a
@@ -321,6 +323,7 @@ def _burgers_discovery(noise: float):
     return model.fit(data).coefficients()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("noise, tol_advection, tol_viscosity", [(0.0, 0.01, 0.03), (0.01, 0.01, 0.03)])
 def test_burgers_is_discovered_from_scattered_data(noise, tol_advection, tol_viscosity):
     # 1,500 random points of the Hopf-Cole solution, 9 candidate terms, a small budget,
@@ -336,6 +339,7 @@ def test_burgers_is_discovered_from_scattered_data(noise, tol_advection, tol_vis
     assert abs(found["u_xx"] / (0.01 / np.pi) - 1.0) < tol_viscosity
 
 
+@pytest.mark.slow
 def test_seed_ensemble_counts_selections_over_seeds():
     # Two seeds (network init + sampling), no bootstrap: each seed's mask counts once, so
     # u_xx (kept by both) has frequency 1 and every other term 0; equations() has one
@@ -448,6 +452,7 @@ def _forced_heat_discovery(first, on_probation, prune_rounds):
     return result, data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first, on_probation, kept, final", [
     (["u", "u_x", "u_xx"], ["u", "u_x"], False, ["u_xx"]),
     (["u_x", "u_xx"], ["u_xx"], True, ["u_x", "u_xx"]),
@@ -489,6 +494,7 @@ def test_answers_that_misfit_the_data_are_flagged_and_the_better_fit_wins():
     assert not fits_better(0.0674, 5, 0.0675, 3, 8000)
 
 
+@pytest.mark.slow
 def test_a_first_set_without_the_true_term_is_widened_when_the_answer_misfits():
     # Heat data (two trajectories, 5% noise); the first set is forced to {u_x}, which lacks the
     # true u_xx, and the physics rounds can only prune. The answer misfits the data (measured
@@ -549,6 +555,7 @@ def test_print_warns_when_the_equation_leaves_most_of_u_t_unexplained(capsys):
     assert "warning" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_weak_form_selection_finds_the_heat_law_from_two_trajectories():
     # As the pointwise test above, with every selection reading the library's integrals against
     # test functions (half-width 0.1 of the unit box: 17 x 17 per trajectory). Measured: u_xx
@@ -569,6 +576,7 @@ def test_weak_form_selection_finds_the_heat_law_from_two_trajectories():
         PDEDiscovery(weak_form=True, test_width=0.3)
 
 
+@pytest.mark.slow
 def test_each_stage_draws_from_its_own_stream():
     # A stage's draws depend only on the seed and its name, so adding a stage (here one that
     # draws 1,000 numbers) leaves every other stage's random splits, and so the answer, unchanged.

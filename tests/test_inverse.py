@@ -2,11 +2,13 @@
 
 import jax
 import numpy as np
+import pytest
 
 import pinnjax as pj
 from pinnjax.reference import analytic
 
 
+@pytest.mark.slow
 def test_heat_diffusivity_from_scattered_data():
     # 400 points of the exact series solution (alpha = 0.1), PDE enforced at the same
     # points, alpha trained in log scale from a guess 5x too large. Measured error

@@ -242,6 +242,7 @@ def _adam_step_reduces_loss(model, xs):
     assert loss1 < loss0
 
 
+@pytest.mark.slow
 def test_flax_linen_adapter():
     import flax.linen as fnn
 

@@ -146,6 +146,7 @@ def test_allen_cahn_initial_coefficients_exact():
     np.testing.assert_allclose(ref.allen_cahn_initial_hat(n)[:-1], sampled, atol=1e-7)
 
 
+@pytest.mark.slow
 def test_allen_cahn_time_step_and_resolution_converged(ac_ref):
     # ETDRK4 error at dt = 2.5e-4 and the spatial error of 4096 modes are both ~1e-11
     # (measured 6e-12 and 3e-12 against dt = 1e-4 and 8192 modes).
@@ -219,6 +220,7 @@ def test_kdv_pde_residual():
     assert np.abs(res).max() < 1e-6
 
 
+@pytest.mark.slow
 def test_kdv_converged_and_conserves_invariants(kdv_ref):
     u = kdv_ref.fields["u"]
     assert u.shape == (512, 201)

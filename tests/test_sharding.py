@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent(
     """
     import json, jax, numpy as np
@@ -39,6 +41,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_four_devices_match_one_device():
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=300)
@@ -53,3 +56,24 @@ def test_four_devices_match_one_device():
         assert abs(a - b) <= 1e-9 * max(abs(a), 1e-12), (a, b)
     assert out["replicated"] and out["param_devices"] == 4  # parameters on all 4, whole
     assert out["batch_shards"] == 4 and out["shard_rows"] == 2  # points split 4 ways
+
+
+def test_point_mesh_spans_every_device_and_places_whole_batches():
+    # In-process, on however many devices this JAX has (one on a plain CPU): the mesh names its
+    # axis and holds every device; a placed batch keeps its values, and replication without a mesh is a no-op.
+    import jax
+    import numpy as np
+
+    from pinnjax.train.sharding import batch_placer, point_mesh, replicate
+
+    mesh = point_mesh()
+    assert mesh.axis_names == ("points",) and mesh.devices.size == len(jax.devices())
+    batch = {"x": np.arange(8.0 * len(jax.devices())).reshape(-1, 1)}
+    placed = batch_placer(mesh)(batch)
+    np.testing.assert_array_equal(np.asarray(placed["x"]), batch["x"])
+    assert len(placed["x"].addressable_shards) == len(jax.devices())
+    unplaced = batch_placer(None)(batch)["x"]  # a jax array on the default device, same values
+    assert isinstance(unplaced, jax.Array) and np.array_equal(np.asarray(unplaced), batch["x"])
+    tree = {"w": np.ones(3)}
+    assert replicate(tree, None) is tree
+    assert replicate(tree, mesh)["w"].sharding.is_fully_replicated

@@ -47,12 +47,14 @@ def test_training_traces_the_step_once_even_across_resampling(monkeypatch):
     assert len(result.history.total) == 500
 
 
+@pytest.mark.slow
 def test_same_seed_same_result_and_different_seed_differs():
     runs = [pj.solve(heat_problem(), small_net(), [pj.Adam(100)], seed=s).history.total for s in (3, 3, 4)]
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]
 
 
+@pytest.mark.slow
 def test_history_records_every_term_and_lbfgs_reports_its_stop_reason():
     result = pj.solve(heat_problem(), small_net(), [pj.Adam(200), pj.LBFGS(150)], chunk=100)
     h = result.history.as_arrays()
@@ -110,6 +112,7 @@ def test_predict_fields_and_derivatives_of_a_hard_constrained_model():
 
 
 @pytest.mark.parametrize("stop_at", [150, 350])  # inside Adam (after a resample), inside L-BFGS
+@pytest.mark.slow
 def test_resume_from_a_mid_run_state_reproduces_the_uninterrupted_run(stop_at):
     import copy
 
