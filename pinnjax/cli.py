@@ -164,11 +164,13 @@ def cmd_predict(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .config import DiscoveryExperiment
+
     exp = _load_any(args.config, args.overrides)
-    if not hasattr(exp, "problem"):
-        steps = sum(p.steps for p in exp.options["fit_phases"] + exp.options["physics_phases"])
-        print(f"pinnjax: {args.config} is a valid discovery config: {_describe_discovery(exp)}; "
-              f"{steps} optimizer steps per seed, seeds {list(exp.seeds)}", file=sys.stderr)
+    if isinstance(exp, DiscoveryExperiment):
+        trainings = ", ".join(f"{name} {steps}" for name, steps in exp.recipe.steps().items() if steps)
+        print(f"pinnjax: {args.config} is a valid discovery config: {_describe_discovery(exp)}; recipe "
+              f"{exp.recipe} (optimizer steps per training: {trainings}), seeds {list(exp.seeds)}", file=sys.stderr)
         return EXIT_OK
     print(f"pinnjax: {args.config} is valid: {len(exp.problem.terms)} terms "
           f"({', '.join(t.name for t in exp.problem.terms)}), {len(exp.phases)} phases, "
