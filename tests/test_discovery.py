@@ -602,3 +602,27 @@ def test_each_stage_draws_from_its_own_stream():
     np.testing.assert_array_equal(plain.equation.coefficients, extra.equation.coefficients)
     assert plain.frequencies == extra.frequencies and plain.rounds[-1]["level"] == extra.rounds[-1]["level"]
     assert list(plain.equation.active()) == ["u_xx"]
+
+
+def test_a_recipe_checks_its_stages_and_reads_in_one_line():
+    import pinnjax as pj
+    from pinnjax.discovery import DEFAULTS, FitData, Polish, Prune, Recipe, Screen, default_recipe
+
+    assert str(default_recipe()) == "fit -> select-fit -> smooth -> select -> physics -> polish -> widen"
+    assert str(default_recipe(alternate=False, smooth_first=False)) == "fit -> select"
+    assert default_recipe().steps()["smooth"] == sum(p.steps for p in DEFAULTS["physics_phases"])
+    # no polish phases: the last training runs only when bootstrap terms are on probation
+    probation_only = default_recipe(polish_phases=())
+    assert [s for s in probation_only.stages if isinstance(s, Polish)][0].only_for_probation
+    with pytest.raises(ValueError, match=r"stage names must be unique .* got \['fit', 'select', 'select'\]"):
+        Recipe((FitData(), Screen(), Screen()))
+    with pytest.raises(ValueError, match="a recipe starts with FitData"):
+        Recipe((Screen(), FitData()))
+    with pytest.raises(ValueError, match="needs a Screen stage"):
+        Recipe((FitData(), Prune()))
+    with pytest.raises(TypeError, match="stages must be stages .* got Adam"):
+        Recipe((FitData(), pj.Adam(10)))
+    with pytest.raises(ValueError, match="max_rounds must be an integer >= 1"):
+        Prune(max_rounds=0)
+    with pytest.raises(ValueError, match=r"selector must be one of \('stlsq', 'l1'\)"):
+        default_recipe(selector="lasso")
