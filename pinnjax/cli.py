@@ -56,10 +56,12 @@ def _load_any(config_path: str, overrides, discovery: bool | None = None):
     True/False refuses the other kind, None accepts both."""
     from .config import build_experiment, load_config
     from .config.discovery import build_discovery
+    from .config.files import path_problem
     from .config.registry import is_discovery
 
-    if not Path(config_path).is_file():
-        raise BadInput(f"config file {config_path!r} does not exist; give the path of a YAML experiment file")
+    problem = path_problem(Path(config_path))
+    if problem:
+        raise BadInput(f"config file {config_path!r} {problem}; give the path of a YAML experiment file")
     config = load_config(config_path, overrides)
     found = is_discovery(config)
     if discovery is False and found:

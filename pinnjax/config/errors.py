@@ -11,8 +11,13 @@ class ConfigError(ValueError):
 
     def __init__(self, path: str, message: str, line: int | None = None):
         self.path, self.line, self.detail = path, line, message
-        where = f"{path or 'the config'}" + (f" (line {line})" if line else "")
+        where = f"{shorten(path, 200) or 'the config'}" + (f" (line {line})" if line else "")
         super().__init__(f"{where}: {message}")
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text``, cut to ``limit`` characters with "..." (user input quoted in a message)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def did_you_mean(value, choices: Iterable[str]) -> str:
@@ -22,10 +27,7 @@ def did_you_mean(value, choices: Iterable[str]) -> str:
 
 def describe(value) -> str:
     """``'abc' (str)`` — the received value and its type, shortened."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type_name(value)})"
+    return f"{shorten(repr(value), 60)} ({type_name(value)})"
 
 
 def type_name(value) -> str:

@@ -1,4 +1,12 @@
-"""Reading YAML safely, remembering the line of every key, and applying overrides."""
+"""Reading YAML safely, remembering the line of every key, and applying overrides.
+
+What is read is bounded before anything is built, so a small hostile file cannot hang
+or crash ``pinnjax validate``: at most :data:`MAX_CHARS` characters (a file or an
+override), :data:`MAX_DEPTH` levels of nested mappings and lists, and :data:`MAX_NODES`
+values once every alias (``*name``) is expanded into a copy of what it names (a few lines
+of anchors and aliases can otherwise stand for billions of values, "billion laughs").
+Each refusal is a :class:`ConfigError` naming the limit.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,12 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError, did_you_mean, type_name
+from .errors import ConfigError, did_you_mean, shorten, type_name
+from .files import path_problem
+
+MAX_CHARS = 1_000_000  # characters of a config file or of one override
+MAX_DEPTH = 50  # levels of nested mappings and lists (a config needs about 8)
+MAX_NODES = 100_000  # values in a document with every alias expanded
 
 
 class LineDict(dict):
@@ -27,7 +40,64 @@ class LineList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader (no Python objects, no code) recording line numbers."""
+    """The safe loader (no Python objects, no code) recording line numbers; it refuses
+    documents nested more than MAX_DEPTH levels while composing them."""
+
+    def __init__(self, text: str, source: str):
+        super().__init__(text)
+        self.source, self.depth = source, 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _too_deep(self.source, self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _too_deep(source: str, line: int | None, expanded: str = "") -> ConfigError:
+    return ConfigError("", f"{source} nests mappings and lists more than {MAX_DEPTH} levels deep{expanded}; "
+                       "a config needs fewer than 10: flatten it", line)
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _check_expansion(root, source: str) -> None:
+    """Refuse a document that, with every alias expanded, holds more than MAX_NODES values
+    or nests deeper than MAX_DEPTH, or whose alias names a node that contains it.
+
+    Aliases share nodes, so sizes are summed once per node (an iterative walk: no
+    recursion, linear in the nodes written, whatever the expansion)."""
+    size, depth = {}, {}
+    stack = [(root, iter(_children(root)))]
+    open_nodes = {id(root)}
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            open_nodes.discard(id(node))
+            below = _children(node)
+            size[id(node)] = 1 + sum(size[id(c)] for c in below)
+            depth[id(node)] = 1 + max((depth[id(c)] for c in below), default=0)
+        elif id(child) in open_nodes:
+            raise ConfigError("", f"{source}: an alias at line {child.start_mark.line + 1} names a mapping or list "
+                              "that contains it (a recursive alias); a config must be a tree", child.start_mark.line + 1)
+        elif id(child) not in size:
+            open_nodes.add(id(child))
+            stack.append((child, iter(_children(child))))
+    if size[id(root)] > MAX_NODES:
+        raise ConfigError("", f"{source} holds more than {MAX_NODES:,} values once its aliases (*name) are expanded; "
+                          "refused, since a few lines of anchors and aliases can stand for billions of values: "
+                          "write the values out, or use fewer aliases")
+    if depth[id(root)] > MAX_DEPTH:
+        raise _too_deep(source, None, " once its aliases (*name) are expanded")
 
 
 def _mapping(loader, node):
@@ -75,11 +145,23 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
 
+def _too_long(source: str, size: int, unit: str = "characters") -> ConfigError:
+    return ConfigError("", f"{source} has {size:,} {unit}, more than the {MAX_CHARS:,} a config may have; "
+                       "a config names its data files rather than holding the data")
+
+
 def parse_yaml(text: str, source: str = "config"):
+    """The plain data of one YAML document, bounded as the module says."""
+    if len(text) > MAX_CHARS:
+        raise _too_long(source, len(text))
     try:
-        loader = _Loader(text)  # a SafeLoader: builds plain data only, never objects or code
+        loader = _Loader(text, source)  # a SafeLoader: builds plain data only, never objects or code
         try:
-            return loader.get_single_data()
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_expansion(node, source)
+            return loader.construct_document(node)
         finally:
             loader.dispose()
     except ConfigError:
@@ -87,18 +169,22 @@ def parse_yaml(text: str, source: str = "config"):
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
-        raise ConfigError("", f"{source} is not valid YAML: {err.problem or err}. Only plain YAML "
+        raise ConfigError("", f"{source} is not valid YAML: {shorten(str(err.problem or err))}. Only plain YAML "
                           "(mappings, lists, numbers, strings) is accepted", line) from None
-    except yaml.YAMLError as err:
-        raise ConfigError("", f"{source} is not valid YAML: {err}") from None
+    except Exception as err:  # noqa: BLE001 - e.g. a malformed !!timestamp or !!float: any failure is bad YAML
+        raise ConfigError("", f"{source} is not valid YAML: {shorten(str(err))}") from None
 
 
 def load_config(path: str | os.PathLike, overrides: Sequence[str] = ()) -> dict:
     """The config at ``path`` as a dict (with line numbers), overrides applied."""
+    problem = path_problem(Path(path))
+    if problem:
+        raise ConfigError("", f"config file {str(path)!r} {problem}")
+    size = Path(path).stat().st_size
+    if size > MAX_CHARS:  # checked before reading: the file may be huge
+        raise _too_long(f"config file {str(path)!r}", size, "bytes")
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("", f"config file {str(path)!r} does not exist") from None
     except OSError as err:
         raise ConfigError("", f"cannot read config file {str(path)!r}: {err.strerror}") from None
     except UnicodeDecodeError as err:
@@ -125,6 +211,10 @@ def _strip_lines(node):
     return node
 
 
+def _is_index(key: str) -> bool:
+    return key.isascii() and key.isdigit()
+
+
 def apply_override(config: dict, item: str) -> None:
     """Set ``a.b.0.c=value`` (value read as YAML, safely) in ``config``.
 
@@ -135,39 +225,42 @@ def apply_override(config: dict, item: str) -> None:
     from .registry import table_at
     from .schema import join, kind_text
 
+    quoted = f"override {shorten(item)!r}" if isinstance(item, str) else f"override {item!r}"
     if not isinstance(item, str) or "=" not in item:
-        raise ConfigError("", f"override {item!r} must look like key.path=value, e.g. training.phases.0.steps=500")
+        raise ConfigError("", f"{quoted} must look like key.path=value, e.g. training.phases.0.steps=500")
+    if len(item) > MAX_CHARS:
+        raise _too_long(quoted, len(item))
     dotted, raw = item.split("=", 1)
     dotted = dotted.strip()
     keys = dotted.split(".")
     if not all(keys):
-        raise ConfigError("", f"override {item!r}: the key path {dotted!r} has an empty part; write e.g. training.chunk=50")
-    value = _strip_lines(parse_yaml(raw, f"override {item!r}")) if raw.strip() else None
+        raise ConfigError("", f"{quoted}: the key path {shorten(dotted)!r} has an empty part; write e.g. training.chunk=50")
+    value = _strip_lines(parse_yaml(raw, quoted)) if raw.strip() else None
     node, walked, path = config, [], ""
     for i, key in enumerate(keys):
         last = i == len(keys) - 1
         here = path or "the top level"
         if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                raise ConfigError(join(path, int(key) if key.isdigit() else key), f"override {item!r}: {here} is a list of {len(node)} item(s); "
-                                  f"use an index 0..{len(node) - 1}, got {key!r}")
+            if not _is_index(key) or int(key) >= len(node):
+                raise ConfigError(join(path, int(key) if _is_index(key) else key), f"{quoted}: {here} is a list of {len(node)} item(s); "
+                                  f"use an index 0..{len(node) - 1}, got {shorten(key)!r}")
             key = int(key)
         elif isinstance(node, dict):
             if key not in node:
                 table = table_at(walked, node)
                 if table is not None and key not in table:
                     valid = list(dict.fromkeys([*node, *table]))
-                    raise ConfigError(join(path, key), f"override {item!r}: {here} has no key {key!r}."
+                    raise ConfigError(join(path, key), f"{quoted}: {here} has no key {shorten(key)!r}."
                                       f"{did_you_mean(key, valid)} Keys allowed there: {', '.join(map(str, valid))}")
                 if not last:
                     kind = table[key][0] if table is not None else "mapping"
                     if kind not in ("mapping", "points"):
-                        raise ConfigError(join(path, key), f"override {item!r}: {join(path, key)} is not set, and it is "
+                        raise ConfigError(join(path, key), f"{quoted}: {join(path, key)} is not set, and it is "
                                           f"{kind_text(kind)}, not a mapping; set it whole, e.g. {'.'.join(keys[:i + 1])}=...")
                     node[key] = LineDict()
                     node[key].line, node[key].lines = None, {}
         else:
-            raise ConfigError(path, f"override {item!r}: {here} is a value ({type_name(node)}), not a mapping or a list")
+            raise ConfigError(path, f"{quoted}: {here} is a value ({type_name(node)}), not a mapping or a list")
         if last:
             node[key] = value
         else:
