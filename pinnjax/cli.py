@@ -78,16 +78,32 @@ def _load(config_path: str, overrides):
     return _load_any(config_path, overrides, discovery=False)
 
 
+def _run_dir(out: str | None, root: str, name: str) -> Path:
+    """``--out``, or a new ``root/<name>-<timestamp>``, created; BadInput when it cannot be."""
+    from .config.errors import shorten
+    from .runs.experiment import new_run_dir
+
+    try:
+        if out is None:
+            return new_run_dir(root, name)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        return Path(out)
+    except OSError as err:
+        where = out if out is not None else f"{root}/{name}-<timestamp>"
+        raise BadInput(f"cannot create the run directory {shorten(where)!r}: {err.strerror or err}; give another "
+                       "--out or output.dir") from None
+
+
 def _total_steps(exp) -> int:
     return sum(p.steps for p in exp.phases)
 
 
 def cmd_run(args) -> int:
-    from .runs.experiment import new_run_dir, run_experiment
+    from .runs.experiment import run_experiment
     from .runs.progress import Progress
 
     exp = _load(args.config, args.overrides)
-    run_dir = Path(args.out) if args.out else new_run_dir(exp.output.get("dir", "runs"), exp.name)
+    run_dir = _run_dir(args.out, exp.output.get("dir", "runs"), exp.name)
     print(f"pinnjax: run {exp.name!r} -> {run_dir}", file=sys.stderr)
     progress = Progress(_total_steps(exp), quiet=args.quiet)
     summary = run_experiment(exp, run_dir, progress)
@@ -194,10 +210,9 @@ def _describe_discovery(exp) -> str:
 
 def cmd_discover(args) -> int:
     from .runs.discovery import run_discovery
-    from .runs.experiment import new_run_dir
 
     exp = _load_any(args.config, args.overrides, discovery=True)
-    run_dir = Path(args.out) if args.out else new_run_dir(exp.output["dir"], exp.name)
+    run_dir = _run_dir(args.out, exp.output["dir"], exp.name)
     print(f"pinnjax: discover {exp.name!r} -> {run_dir}: {_describe_discovery(exp)}", file=sys.stderr)
 
     def say(message: str) -> None:

@@ -137,7 +137,8 @@ def test_describe_components_lists_every_component():
                  "pde", "dirichlet", "neumann", "robin", "initial", "periodic", "data",
                  "mse", "huber", "cauchy", "mlp", "modified_mlp", "fourier_mlp", "num_features",
                  "adam", "lbfgs", "patience", "sobol", "halton", "burgers", "heat_mixed", "kdv", "allen_cahn",
-                 "decay_steps: int > 0 = 1000", "steps: int > 0 (required)"):
+                 "decay_steps: int > 0, at most 1e6 = 1000", "steps: int > 0, at most 1e6 (required)",
+                 "learning_rate: number in (0, 10] = 0.001"):
         assert word in text, word
 
 
@@ -257,7 +258,7 @@ def test_bad_overrides(tmp_path, override, path, message):
 
 
 def test_override_values_are_validated_when_built(tmp_path):
-    with pytest.raises(ConfigError, match="expected a positive integer, got 'many' \\(str\\)") as err:
+    with pytest.raises(ConfigError, match="expected a positive integer, at most 1e6, got 'many' \\(str\\)") as err:
         load_experiment(write(tmp_path, BASE), ["training.phases.0.steps=many"])
     assert err.value.path == "training.phases[0].steps"
 
@@ -268,8 +269,8 @@ CASES = [
     ("name: t\n", "name: t\nepochs: 3\n", "epochs", 2, "unknown key 'epochs' (str). Valid keys here: name, seed"),
     ("fields: [u]", "feilds: [u]", "feilds", 6, "unknown key 'feilds' (str). Did you mean 'fields'?"),
     ("width: 8", "widht: 8", "network.widht", 11, "Did you mean 'width'? Valid keys here: width, depth"),
-    ("min: 0.0", "min: zero", "domain.geometry.min", 4, "expected a number, got 'zero' (str)"),
-    ("width: 8", "width: eight", "network.width", 11, "expected a positive integer, got 'eight' (str)"),
+    ("min: 0.0", "min: zero", "domain.geometry.min", 4, "expected a finite number in [-1e6, 1e6], got 'zero' (str)"),
+    ("width: 8", "width: eight", "network.width", 11, "expected a positive integer, at most 4096, got 'eight' (str)"),
     ("fields: [u]", "fields: u", "fields", 6, "expected a list of names, got 'u' (str)"),
     ("dtype: float64", "dtype: float46", "dtype", 2, "unknown dtype 'float46' (str). Did you mean 'float64'?"),
     ("type: mlp", "type: mlpp", "network.type", 11, "unknown network type 'mlpp' (str). Did you mean 'mlp'?"),
@@ -282,12 +283,12 @@ CASES = [
     ('residual: "u_t - alpha*u_xx"', 'residual: "u_t - alphaa*u_xx"', "terms[0].residual", 9, "'alphaa'"),
     ('value: "sin(pi*x)"', 'value: "sin(pi*y)"', "terms[1].value", 10, "'y'"),
     ("field: u,", "field: w,", "terms[1].field", 10, "'w'"),
-    ("steps: 10}", "steps: 0}", "training.phases[0].steps", 14, "expected a positive integer, got 0 (int)"),
-    ("steps: 10}", "steps: -5}", "training.phases[0].steps", 14, "expected a positive integer, got -5 (int)"),
+    ("steps: 10}", "steps: 0}", "training.phases[0].steps", 14, "expected a positive integer, at most 1e6, got 0 (int)"),
+    ("steps: 10}", "steps: -5}", "training.phases[0].steps", 14, "expected a positive integer, at most 1e6, got -5 (int)"),
     ("points: 64}", "points: 0}", "terms[0].points", 9, "expected a positive number of points, got 0"),
     ("points: 64}", "points: {n: 64, sampler: sobolx}}", "terms[0].points.sampler", 9, "Did you mean 'sobol'?"),
     ("points: 16}", "points: 16, loss: msee}", "terms[1].loss", 10, "unknown loss 'msee' (str). Did you mean 'mse'?"),
-    ("min: 0.0, max: 1.0", "min: 1.0, max: 0.0", "domain.geometry", 4, "Interval"),
+    ("min: 0.0, max: 1.0", "min: 1.0, max: 0.0", "domain.geometry.min", 4, "min = 1.0 must be less than max = 0.0"),
     ("width: 8", "width: 8, activation: tanhh", "network.activation", 11, "Did you mean 'tanh'?"),
     ("  - {type: initial", "  - {type: neumann, field: u, on: rigth}\n  - {type: initial", "terms[1].on", 10,
      "unknown part of the domain (SpaceTime) 'rigth' (str). Did you mean 'right'?"),
@@ -295,7 +296,7 @@ CASES = [
      "terms[1].points.part", 10, "a normal derivative needs a boundary part"),
     ("  time: [0.0, 1.0]\n", "", "terms[1].type", 9, "an initial condition needs a time interval"),
     ("points: 16}", "points: 16, name: pde}", "terms[1].name", 10, "term name 'pde' is already used by terms[0]"),
-    ("constants: {alpha: 0.1}", "constants: {alpha: fast}", "constants.alpha", 7, "expected a number, got 'fast'"),
+    ("constants: {alpha: 0.1}", "constants: {alpha: fast}", "constants.alpha", 7, "expected a finite number in [-1e30, 1e30], got 'fast'"),
     ("terms:\n", 'transform: {u: "t*u + sin(pi*y)"}\nterms:\n', "transform.u", 8, "'y'"),
     ("terms:\n", "transform: {w: u}\nterms:\n", "transform.w", 8, "'w' (str), which is not a field"),
     ("training:\n", "reference: {file: r.npz, field: v}\ntraining:\n", "reference.field", 12, "not one of the fields"),

@@ -67,6 +67,23 @@ def _wrap(path: str, line, fn):
         raise ConfigError(path, str(err), line) from None
 
 
+def _wrap_params(path: str, node, entry, fn):
+    """Like :func:`_wrap` for a maker whose errors name its parameter ("Interval.a = 1.0
+    must be less than Interval.b = 0.0"): reported at that key, under the name written there."""
+    try:
+        return fn()
+    except ConfigError:
+        raise
+    except (ValueError, TypeError) as err:
+        named = re.compile(r"\b[A-Z]\w*\.(\w+)")  # Owner.parameter
+        text = named.sub(lambda m: entry.renamed.get(m[1], m[1]), str(err))
+        found = named.search(str(err))
+        key = entry.renamed.get(found[1], found[1]) if found else None
+        if key in entry.table and key in node:
+            raise ConfigError(join(path, key), text, line_of(node, key)) from None
+        raise ConfigError(path, text, line_of(node, "type")) from None
+
+
 # ---------------------------------------------------------------- domain
 def build_geometry(node, path: str, line=None, coordinates=None):
     kind, entry = choose(node, R.GEOMETRIES, path, "geometry", line)
@@ -81,7 +98,7 @@ def build_geometry(node, path: str, line=None, coordinates=None):
         a, b = (build_geometry(g, f"{path}.of[{i}]", line_of(parts, i), params["coordinates"])
                 for i, g in enumerate(parts))
         return _wrap(path, line_of(node, "type"), lambda: entry.make(a, b))
-    return _wrap(path, line_of(node, "type"), lambda: entry.make(**params))
+    return _wrap_params(path, node, entry, lambda: entry.make(**params))
 
 
 def build_domain(node, path="domain"):
@@ -110,6 +127,7 @@ def build_points(value, path: str, default_part: str, line, domain, needs_normal
     if isinstance(value, int) and not isinstance(value, bool):
         if value <= 0:
             raise ConfigError(path, f"expected a positive number of points, got {describe(value)}", line)
+        check_value(value, R.POINTS["n"][0], path, line)
         return Sample(value, default_part)
     params = take(require_mapping(value, path, "points: a number of points or {n, sampler, part, resample}", line),
                   R.POINTS, path)
@@ -218,7 +236,7 @@ def _constants(node, path="constants") -> dict:
         if not isinstance(name, str) or not name.isidentifier():
             raise ConfigError(join(path, str(name)), f"a constant's name must be an identifier, got {describe(name)}",
                               line_of(node, name))
-        check_value(value, "float", join(path, name), line_of(node, name))
+        check_value(value, R.CONSTANT, join(path, name), line_of(node, name))
     return dict(node)
 
 
@@ -229,6 +247,7 @@ def _coefficients(node, path="coefficients") -> dict:
         if not isinstance(name, str) or not name.isidentifier():
             raise ConfigError(where, f"a coefficient's name must be an identifier, got {describe(name)}", line)
         if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+            check_value(spec, R.COEFFICIENT["init"][0], where, line)
             out[name] = Coefficient(float(spec))
             continue
         params = take(require_mapping(spec, where, "a coefficient: a number or {init, log, bounds}", line),
@@ -294,12 +313,8 @@ def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
 
 
 def take_top(config: dict, table: dict) -> dict:
-    """The top-level keys of ``config`` checked against ``table``, with a valid run ``name``."""
-    top = take(require_mapping(config, "", "a config"), table, "")
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", top["name"]):
-        raise ConfigError("name", f"names the run directory, so it may hold only letters, digits, '_', '-' and '.'; "
-                          f"got {describe(top['name'])}", line_of(config, "name"))
-    return top
+    """The top-level keys of ``config`` checked against ``table`` (the run ``name`` too)."""
+    return take(require_mapping(config, "", "a config"), table, "")
 
 
 def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experiment:

@@ -37,12 +37,11 @@ from ..discovery import (
     polynomial_library,
 )
 from ..discovery.recipe import Recipe, default_recipe
-from ..discovery.weak import TEST_WIDTH
 from ..engine.compiled import domain_bounds
 from ..geometry.spacetime import SpaceTime
 from ..nn.networks import Embedded, PeriodicEmbedding
 from ..problem.expressions import parse_expression
-from ..problem.names import parse_derivative_name
+from ..problem.names import MAX_ORDER, parse_derivative_name
 from . import registry as R
 from .build import (
     _plain,
@@ -133,9 +132,6 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
                               f"use at most {len(data)} (or leave n_points out to use them all)", line_of(node, "n_points"))
         rows = np.sort(rng.choice(len(data), p["n_points"], replace=False))
         data = measurements(data.points[rows], data.values[rows], coords, field, data.trajectory[rows])
-    if p["noise"] < 0:
-        raise ConfigError(join(path, "noise"), f"expected a fraction of std({field}) >= 0, e.g. 0.01, got "
-                          f"{describe(p['noise'])}", line_of(node, "noise"))
     if p["noise"] > 0:
         noisy = data.values + p["noise"] * np.std(data.values) * rng.standard_normal(len(data))
         data = measurements(data.points, noisy, coords, field, data.trajectory)
@@ -159,9 +155,13 @@ def build_library(node, data: Measurements, domain, line=None, path: str = "libr
 def _lhs(value, data: Measurements, library: Library, config) -> str:
     lhs = value or f"{data.field}_{data.coordinates[-1]}"
     line = line_of(config, "lhs")
-    if parse_derivative_name(lhs, (data.field,), data.coordinates) is None:
+    derivative = parse_derivative_name(lhs, (data.field,), data.coordinates)
+    if derivative is None:
         raise ConfigError("lhs", f"{lhs!r} is not {data.field!r} or a derivative of it; write e.g. "
                           f"{data.field}_{data.coordinates[-1]}", line)
+    if derivative.order > MAX_ORDER:
+        raise ConfigError("lhs", f"{lhs!r} is a derivative of order {derivative.order}; derivatives are computed up "
+                          f"to order {MAX_ORDER}", line)
     if lhs in library.terms:
         raise ConfigError("lhs", f"{lhs!r} is also a library term, so the regression would pick lhs = {lhs}; "
                           "remove it from library.extra or choose another lhs", line)
@@ -180,8 +180,9 @@ def _periods(node, domain, coords) -> dict[int, float]:
         check_value(period, "expr", where, line)
         with jax.enable_x64(True):
             value = float(_wrap(where, line, lambda p=period: parse_expression(p)({})))
-        if not np.isfinite(value) or value <= 0:
-            raise ConfigError(where, f"a period must be a positive number (e.g. 32*pi), got {describe(period)}", line)
+        if not np.isfinite(value) or not R.PERIOD.contains(value):
+            raise ConfigError(where, f"a period must be a positive number {R.PERIOD.bounds()} (e.g. 32*pi), got "
+                              f"{describe(period)}", line)
         axis = coords.index(name)
         out[axis] = 2.0 * value / (upper[axis] - lower[axis])  # inputs are scaled to [-1, 1]
     return out
@@ -241,24 +242,6 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                           "optimizer phases, e.g. physics: [{type: adam, steps: 2000}, {type: lbfgs, steps: 3000}]; "
                           f"or set {', '.join(f'{k}: false' for k in retrain)}",
                           line_of(config, "physics" if "physics" in config else retrain[0]))
-    for key in ("penalty", "screen_penalty"):
-        if top[key] is not None and top[key] < 0:
-            raise ConfigError(key, f"expected a fraction of var(lhs) >= 0 (e.g. 5.0e-2), got {describe(top[key])}",
-                              line_of(config, key))
-    if top["stable_fraction"] is not None and not 0.0 < top["stable_fraction"] <= 1.0:
-        raise ConfigError("stable_fraction", "the fraction of bootstrap resamples that must keep a term for it to "
-                          f"join the first active set must be in (0, 1], got {describe(top['stable_fraction'])}; "
-                          "use null to turn it off", line_of(config, "stable_fraction"))
-    if not top["polish_pde_weight"] > 0:
-        raise ConfigError("polish_pde_weight", "the residual's weight in the polish training (data: 1) must be > 0, "
-                          f"got {describe(top['polish_pde_weight'])}; e.g. 10 enforces the equation harder",
-                          line_of(config, "polish_pde_weight"))
-    if not 0.0 < top["test_width"] <= 0.25:
-        raise ConfigError("test_width", "a test function's half-width as a fraction of the data's extent must be in "
-                          f"(0, 0.25], got {describe(top['test_width'])}; e.g. {TEST_WIDTH}", line_of(config, "test_width"))
-    if not 0.0 <= top["validation"] < 1.0:
-        raise ConfigError("validation", f"the fraction of data held out to early-stop the fit must be in [0, 1), "
-                          f"got {describe(top['validation'])}; use 0 to fit all data to the end", line_of(config, "validation"))
     periodic = require_mapping(top["periodic"], "periodic", "periodic: {coordinate: period}", line_of(config, "periodic"))
     network_node = require_mapping(top["network"], "network", "the network", line_of(config, "network"))
     make_network = _network_maker(network_node, _periods(periodic, domain, data.coordinates), top["dtype"])

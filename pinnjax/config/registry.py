@@ -17,12 +17,13 @@ from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
 from ..problem.losses import LOSSES
+from ..problem.names import MAX_ORDER
 from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
 from ..reference import analytic, spectral
 from ..reference.burgers import NU as BURGERS_NU
 from ..reference.burgers import burgers as burgers_reference
 from ..train.phases import LBFGS, Adam
-from .schema import REQUIRED, short_kind
+from .schema import REQUIRED, Range, short_kind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +32,25 @@ class Entry:
     make: Callable | None
     doc: str = ""
     part: str | None = None  # terms: the default part their points are drawn from
+    renamed: dict = dataclasses.field(default_factory=dict)  # the maker's parameter -> its key here
+
+
+# Sane ranges: every numeric key has one (checked by tests/test_hostile_config.py), and a
+# value outside it is refused with the range in the message.
+MAX_STEPS = 1_000_000  # steps of one phase: every step's losses are kept, in memory and in checkpoints
+MAX_POINTS = 10_000_000  # points of one term, or of the data
+MAX_SEED = 2**32 - 1
+MAX_COORDINATE = 1e6  # |coordinate| of a domain; inputs are float32: rescale larger problems
+STEPS = Range("posint", hi=MAX_STEPS)
+POINT_COUNT = Range("posint", hi=MAX_POINTS)
+SEED = Range("nonnegint", hi=MAX_SEED)
+COORDINATE = Range("float", -MAX_COORDINATE, MAX_COORDINATE)
+COORDINATES = Range("floats", -MAX_COORDINATE, MAX_COORDINATE)
+LENGTH = Range("float", 0, MAX_COORDINATE, open_lo=True)
+FACTOR = Range("float", -1e9, 1e9)  # a coefficient, a term weight's sign aside
+POSITIVE = Range("float", 0, 1e6, open_lo=True)
+CONSTANT = Range("float", -1e30, 1e30)  # a value of `constants:`
+ORDER = Range("nonnegint", hi=MAX_ORDER)  # the highest derivative order the engine computes
 
 
 def _t(coordinates):
@@ -39,19 +59,19 @@ def _t(coordinates):
 
 COORDS = {"coordinates": ("strs", None)}
 GEOMETRIES = {
-    "interval": Entry({"min": ("float", REQUIRED), "max": ("float", REQUIRED), **COORDS},
+    "interval": Entry({"min": (COORDINATE, REQUIRED), "max": (COORDINATE, REQUIRED), **COORDS},
                       lambda min, max, coordinates: geo.Interval(min, max, coordinates=_t(coordinates)),
-                      "[min, max]; coordinate x; parts left, right"),
-    "rectangle": Entry({"lo": ("floats", REQUIRED), "hi": ("floats", REQUIRED), **COORDS},
+                      "[min, max]; coordinate x; parts left, right", renamed={"a": "min", "b": "max"}),
+    "rectangle": Entry({"lo": (COORDINATES, REQUIRED), "hi": (COORDINATES, REQUIRED), **COORDS},
                        lambda lo, hi, coordinates: geo.Rectangle(lo, hi, coordinates=_t(coordinates)),
                        "[lo, hi] in 2-D; coordinates x, y; parts left, right, bottom, top"),
-    "box": Entry({"lo": ("floats", REQUIRED), "hi": ("floats", REQUIRED), **COORDS},
+    "box": Entry({"lo": (COORDINATES, REQUIRED), "hi": (COORDINATES, REQUIRED), **COORDS},
                  lambda lo, hi, coordinates: geo.Box(lo, hi, coordinates=_t(coordinates)),
                  "[lo, hi] in 3-D; coordinates x, y, z; parts x_min ... z_max"),
-    "disk": Entry({"center": ("floats", REQUIRED), "radius": ("float", REQUIRED), **COORDS},
+    "disk": Entry({"center": (COORDINATES, REQUIRED), "radius": (LENGTH, REQUIRED), **COORDS},
                   lambda center, radius, coordinates: geo.Disk(center, radius, coordinates=_t(coordinates)),
                   "a disk; part circle"),
-    "polygon": Entry({"vertices": ("list", REQUIRED), **COORDS},
+    "polygon": Entry({"vertices": (Range("pairs", -MAX_COORDINATE, MAX_COORDINATE), REQUIRED), **COORDS},
                      lambda vertices, coordinates: geo.Polygon(vertices, coordinates=_t(coordinates)),
                      "vertices [[x, y], ...] counter-clockwise; parts edge0, edge1, ..."),
     "lshape": Entry({**COORDS}, lambda coordinates: geo.lshape(_t(coordinates)),
@@ -61,9 +81,9 @@ GEOMETRIES = {
     "difference": Entry({"of": ("list", REQUIRED), **COORDS}, geo.Difference, "of: [a, b]: a minus b"),
 }
 CSG = ("union", "intersection", "difference")
-DOMAIN = {"geometry": ("mapping", REQUIRED), "time": ("floats", None)}
+DOMAIN = {"geometry": ("mapping", REQUIRED), "time": (COORDINATES, None)}
 
-COMMON_TERM = {"name": ("name", None), "loss": ("loss", "mse"), "weight": ("float", 1.0)}
+COMMON_TERM = {"name": ("name", None), "loss": ("loss", "mse"), "weight": (Range("float", 0, 1e9), 1.0)}
 COND = {"on": ("str", "boundary"), "points": ("points", 100)}
 TERMS = {
     "pde": Entry({"residual": ("expr", REQUIRED), "points": ("points", 1000), **COMMON_TERM},
@@ -72,13 +92,13 @@ TERMS = {
                        lambda p, pts, c: Dirichlet(p["field"], p["value"], p["on"], pts, **c), "field = value on part `on`"),
     "neumann": Entry({"field": ("str", REQUIRED), "value": ("expr", 0.0), **COND, **COMMON_TERM},
                      lambda p, pts, c: Neumann(p["field"], p["value"], p["on"], pts, **c), "d field/dn = value on part `on`"),
-    "robin": Entry({"field": ("str", REQUIRED), "alpha": ("float", REQUIRED), "beta": ("float", REQUIRED),
+    "robin": Entry({"field": ("str", REQUIRED), "alpha": (FACTOR, REQUIRED), "beta": (FACTOR, REQUIRED),
                     "value": ("expr", 0.0), **COND, **COMMON_TERM},
                    lambda p, pts, c: Robin(p["field"], p["alpha"], p["beta"], p["value"], p["on"], pts, **c),
                    "alpha field + beta d field/dn = value on part `on`"),
     "initial": Entry({"field": ("str", REQUIRED), "value": ("expr", REQUIRED), "points": ("points", 200), **COMMON_TERM},
                      lambda p, pts, c: Initial(p["field"], p["value"], pts, **c), "field = value at t0", "initial"),
-    "periodic": Entry({"fields": ("names", REQUIRED), "coordinate": ("str", "x"), "derivatives": ("nonnegint", 1),
+    "periodic": Entry({"fields": ("names", REQUIRED), "coordinate": ("str", "x"), "derivatives": (ORDER, 1),
                        "points": ("points", 100), **COMMON_TERM},
                       lambda p, pts, c: Periodic(p["fields"], p["coordinate"], p["derivatives"], pts, **c),
                       "equal values (and derivatives) at both ends of coordinate", "interior"),
@@ -86,16 +106,16 @@ TERMS = {
                   lambda targets, given, c: Data(targets, given, **c),
                   "measured values: .npz (or .csv) with one column per coordinate and per target"),
 }
-POINTS = {"n": ("posint", REQUIRED), "sampler": (tuple(SAMPLERS), "sobol"), "part": ("str", None),
+POINTS = {"n": (POINT_COUNT, REQUIRED), "sampler": (tuple(SAMPLERS), "sobol"), "part": ("str", None),
           "resample": ("bool", True)}
 
-LOSSES_TABLE = {"mse": {}, "mae": {}, "huber": {"delta": ("float", 1.0)}, "pseudo_huber": {"delta": ("float", 1.0)},
-                "log_cosh": {"scale": ("float", 1.0)}, "cauchy": {"scale": ("float", 1.0)}}
+LOSSES_TABLE = {"mse": {}, "mae": {}, "huber": {"delta": (POSITIVE, 1.0)}, "pseudo_huber": {"delta": (POSITIVE, 1.0)},
+                "log_cosh": {"scale": (POSITIVE, 1.0)}, "cauchy": {"scale": (POSITIVE, 1.0)}}
 LOSS_ENTRIES = {name: Entry(table, LOSSES[name], (LOSSES[name].__doc__ or "").strip().split("\n")[0])
                 for name, table in LOSSES_TABLE.items()}
 assert set(LOSS_ENTRIES) == set(LOSSES)
 
-NET_COMMON = {"width": ("posint", 32), "depth": ("posint", 4), "activation": (tuple(ACTIVATIONS), "tanh"),
+NET_COMMON = {"width": (Range("posint", hi=4096), 32), "depth": (Range("posint", hi=64), 4), "activation": (tuple(ACTIVATIONS), "tanh"),
               "init": (tuple(INITIALIZERS), "glorot_normal")}
 NETWORKS = {
     "mlp": Entry(NET_COMMON, lambda d, m, key, dtype, width, depth, activation, init:
@@ -103,38 +123,42 @@ NETWORKS = {
     "modified_mlp": Entry(NET_COMMON, lambda d, m, key, dtype, width, depth, activation, init:
                           ModifiedMLP(d, m, width, depth, activation, init, key=key, dtype=dtype),
                           "MLP with two gating encoders (Wang et al.)"),
-    "fourier_mlp": Entry({**NET_COMMON, "num_features": ("posint", 64), "scale": ("float", 1.0)},
+    "fourier_mlp": Entry({**NET_COMMON, "num_features": (Range("posint", hi=4096), 64),
+                          "scale": (Range("float", 0, 1e4, open_lo=True), 1.0)},
                          lambda d, m, key, dtype, width, depth, activation, init, num_features, scale: fourier_mlp(
                              d, m, width, depth, num_features, scale, activation, init, key=key, dtype=dtype),
                          "random Fourier features, then an MLP"),
 }
 
 PHASES = {
-    "adam": Entry({"steps": ("posint", REQUIRED), "learning_rate": ("float", 1e-3), "decay_rate": ("float", None),
-                   "decay_steps": ("posint", 1000), "warmup": ("nonnegint", 0)}, Adam,
+    "adam": Entry({"steps": (STEPS, REQUIRED), "learning_rate": (Range("float", 0, 10, open_lo=True), 1e-3),
+                   "decay_rate": (Range("float", 0, 1, open_lo=True), None), "decay_steps": (STEPS, 1000),
+                   "warmup": (Range("nonnegint", hi=MAX_STEPS), 0)}, Adam,
                   "lr * decay_rate ** (step / decay_steps), after a linear warm-up"),
-    "lbfgs": Entry({"steps": ("posint", REQUIRED), "memory": ("posint", 50), "gtol": ("float", 1e-10),
-                    "ftol": ("float", 0.0), "patience": ("posint", 50), "max_linesearch_steps": ("posint", 30)}, LBFGS,
+    "lbfgs": Entry({"steps": (STEPS, REQUIRED), "memory": (Range("posint", hi=1000), 50), "gtol": (Range("float", 0, 1), 1e-10),
+                    "ftol": (Range("float", 0, 1), 0.0), "patience": (STEPS, 50),
+                    "max_linesearch_steps": (Range("posint", hi=1000), 30)}, LBFGS,
                    "L-BFGS, zoom line search; stops at gtol, patience or steps"),
 }
 METHODS = ("forward", "taylor", "reverse")
-TRAINING = {"phases": ("list", REQUIRED), "resample_every": ("posint", None), "chunk": ("posint", 100),
+TRAINING = {"phases": ("list", REQUIRED), "resample_every": (STEPS, None), "chunk": (Range("posint", hi=100_000), 100),
             "method": (METHODS, "forward"), "scale_inputs": ("bool", True)}
 
+GRID = {"nx": (Range("posint", hi=8192), 256), "nt": (Range("posint", hi=10_000), 101)}
 REFERENCES = {
-    "burgers": Entry({"nu": ("float", BURGERS_NU)}, lambda nu: burgers_reference(nu=nu),
+    "burgers": Entry({"nu": (Range("float", 0, 10, open_lo=True), BURGERS_NU)}, lambda nu: burgers_reference(nu=nu),
                      "exact (Hopf-Cole), 256 x 101 grid"),
-    "heat_mixed": Entry({"alpha": ("float", analytic.HEAT_ALPHA)}, lambda alpha: analytic.heat_mixed(alpha=alpha),
+    "heat_mixed": Entry({"alpha": (Range("float", 0, 100, open_lo=True), analytic.HEAT_ALPHA)}, lambda alpha: analytic.heat_mixed(alpha=alpha),
                         "exact series, u(0,t) = 0, u_x(1,t) = 0, u0 = x(2-x)"),
     "laplace": Entry({}, analytic.laplace_square, "exact, unit square"),
     "poisson_lshape": Entry({}, analytic.poisson_lshape, "exact, L-shape"),
-    "allen_cahn": Entry({"eps": ("float", spectral.ALLEN_CAHN_EPS)}, lambda eps: spectral.allen_cahn(eps=eps),
+    "allen_cahn": Entry({"eps": (Range("float", 0, 1, open_lo=True), spectral.ALLEN_CAHN_EPS)}, lambda eps: spectral.allen_cahn(eps=eps),
                         "ETDRK4 spectral, u0 = x^2 cos(pi x)"),
-    "kdv": Entry({"eta": ("float", spectral.KDV_ETA), "mu": ("float", spectral.KDV_MU)},
+    "kdv": Entry({"eta": (Range("float", -100, 100), spectral.KDV_ETA), "mu": (Range("float", -10, 10), spectral.KDV_MU)},
                  lambda eta, mu: spectral.kdv(eta=eta, mu=mu), "ETDRK4 spectral, u0 = cos(pi x)"),
-    "kdv_two_soliton": Entry({"nx": ("posint", 256), "nt": ("posint", 101), "t_end": ("float", 5.0)},
+    "kdv_two_soliton": Entry({**GRID, "t_end": (Range("float", 0, 100, open_lo=True), 5.0)},
                              analytic.kdv_two_soliton, "exact (Hirota), u_t + 6 u u_x + u_xxx = 0, x in [-10, 10]"),
-    "kuramoto_sivashinsky": Entry({"nx": ("posint", 256), "nt": ("posint", 101), "t_end": ("float", 40.0)},
+    "kuramoto_sivashinsky": Entry({**GRID, "t_end": (Range("float", 0, 1000, open_lo=True), 40.0)},
                                   spectral.kuramoto_sivashinsky,
                                   "ETDRK4, u_t + u u_x + u_xx + u_xxxx = 0, x in [0, 32 pi) periodic"),
     "file": Entry({"file": ("str", REQUIRED), "field": ("str", "u")}, None,
@@ -143,14 +167,14 @@ REFERENCES = {
 
 DTYPES = ("float32", "float64")
 TOP = {
-    "name": ("str", REQUIRED), "seed": ("nonnegint", 0), "dtype": (DTYPES, "float32"),
+    "name": ("runname", REQUIRED), "seed": (SEED, 0), "dtype": (DTYPES, "float32"),
     "domain": ("mapping", REQUIRED), "fields": ("strs", REQUIRED), "constants": ("mapping", {}),
     "coefficients": ("mapping", {}), "transform": ("mapping", None), "terms": ("list", REQUIRED),
     "network": ("mapping", REQUIRED), "training": ("mapping", REQUIRED), "reference": ("mapping", None),
     "output": ("mapping", {}),
 }
-OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": ("posint", 1000)}
-COEFFICIENT = {"init": ("float", 1.0), "log": ("bool", False), "bounds": ("floats", None)}
+OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": (STEPS, 1000)}
+COEFFICIENT = {"init": (FACTOR, 1.0), "log": ("bool", False), "bounds": (Range("floats", -1e9, 1e9), None)}
 
 # Discovery configs (`pinnjax discover`): recognised by `kind: discovery` or a top-level
 # `library` or `data` key; domain, network, phases and references are the entries above.
@@ -166,28 +190,41 @@ def phase_entries(phases) -> list[dict]:
 
 # Defaults from pinnjax.discovery.recipe.DEFAULTS: a config and its Python twin run the same recipe.
 D, S = DEFAULTS, SETUP_DEFAULTS
+PENALTY = Range("float", 0, 100, note="a fraction of var(lhs)", hint="e.g. 5.0e-2")
 DISCOVERY_TOP = {
-    "kind": (("discovery",), "discovery"), "name": ("str", REQUIRED), "data": ("mapping", REQUIRED),
+    "kind": (("discovery",), "discovery"), "name": ("runname", REQUIRED), "data": ("mapping", REQUIRED),
     "library": ("mapping", {}), "lhs": ("name", None), "selector": (tuple(SELECTORS), D["selector"]),
-    "alternate": ("bool", D["alternate"]), "penalty": ("float", D["penalty"]),
-    "screen_penalty": ("float", D["screen_penalty"]), "max_rounds": ("posint", D["max_rounds"]),
-    "max_widenings": ("nonnegint", D["max_widenings"]), "weak_form": ("bool", D["weak_form"]),
-    "test_width": ("float", D["test_width"]), "stable_fraction": ("optfloat", D["stable_fraction"]),
+    "alternate": ("bool", D["alternate"]), "penalty": (PENALTY, D["penalty"]),
+    "screen_penalty": (PENALTY, D["screen_penalty"]), "max_rounds": (Range("posint", hi=100), D["max_rounds"]),
+    "max_widenings": (Range("nonnegint", hi=100), D["max_widenings"]), "weak_form": ("bool", D["weak_form"]),
+    "test_width": (Range("float", 0, 0.25, open_lo=True, note="a test function's half-width as a fraction of the "
+                         "data's extent", hint=f"e.g. {D['test_width']}"), D["test_width"]),
+    "stable_fraction": (Range("optfloat", 0, 1, open_lo=True, note="the fraction of bootstrap resamples that must "
+                              "keep a term for it to join the first active set", hint="use null to turn it off"),
+                        D["stable_fraction"]),
     "smooth_first": ("bool", D["smooth_first"]), "union_fit": ("bool", D["union_fit"]),
-    "validation": ("float", D["validation"]), "polish_pde_weight": ("float", D["polish_pde_weight"]),
+    "validation": (Range("float", 0, 1, open_hi=True, note="the fraction of data held out to early-stop the fit",
+                         hint="use 0 to fit all data to the end"), D["validation"]),
+    "polish_pde_weight": (Range("float", 0, 1e6, open_lo=True, note="the residual's weight in the polish training "
+                                "(data: 1)", hint="e.g. 10 enforces the equation harder"), D["polish_pde_weight"]),
     "fit": ("list", phase_entries(D["fit_phases"])), "physics": ("list", phase_entries(D["physics_phases"])),
     "polish": ("list", phase_entries(D["polish_phases"])), "network": ("mapping", REQUIRED),
-    "periodic": ("mapping", {}), "n_collocation": ("posint", S["n_collocation"]),
-    "residual_data_points": ("posint", S["residual_data_points"]), "data_loss": ("loss", S["data_loss"]),
-    "dtype": (DTYPES, S["dtype"]), "seeds": ("seeds", [0]), "n_bootstrap": ("nonnegint", D["n_bootstrap"]),
-    "domain": ("mapping", None), "output": ("mapping", {}),
+    "periodic": ("mapping", {}), "n_collocation": (POINT_COUNT, S["n_collocation"]),
+    "residual_data_points": (POINT_COUNT, S["residual_data_points"]), "data_loss": ("loss", S["data_loss"]),
+    "dtype": (DTYPES, S["dtype"]), "seeds": (Range("seeds", hi=MAX_SEED), [0]),
+    "n_bootstrap": (Range("nonnegint", hi=10_000), D["n_bootstrap"]), "domain": ("mapping", None),
+    "output": ("mapping", {}),
 }
 DISCOVERY_DATA = {
     "reference": ("mapping", None), "files": ("files", None), "field": ("name", "u"), "coordinates": ("names", ["x", "t"]),
-    "n_points": ("posint", None), "noise": ("float", 0.0), "seed": ("nonnegint", 0),
-    "trajectory_column": ("str", "trajectory"),
+    "n_points": (POINT_COUNT, None),
+    "noise": (Range("float", 0, 10, note="the noise level, a fraction of the field's standard deviation",
+                    hint="e.g. 0.01 (1 %)"), 0.0),
+    "seed": (SEED, 0), "trajectory_column": ("str", "trajectory"),
 }
-LIBRARY = {"degree": ("nonnegint", 2), "order": ("nonnegint", 3), "extra": ("strs", [])}
+LIBRARY = {"degree": (Range("nonnegint", hi=6), 2), "order": (ORDER, 3), "extra": ("strs", [])}
+# A period of `periodic: {x: 32*pi}` (an expression, checked once evaluated).
+PERIOD = Range("float", 0, MAX_COORDINATE, open_lo=True)
 DISCOVERY_OUTPUT = {"dir": ("str", "runs")}
 
 

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 from jax.experimental import jet
 
-from ..problem.names import DerivativeName
+from ..problem.names import MAX_ORDER, DerivativeName
 
 PointFunction = Callable[[jax.Array], jax.Array]
 METHODS = ("forward", "taylor", "reverse")
@@ -156,6 +156,9 @@ def derivative_function(
         raise ValueError(
             f"derivative method {method!r} is not known; use one of {', '.join(METHODS)}"
         )
+    too_high = [r.name for r in requests if r.order > MAX_ORDER]
+    if too_high:
+        raise ValueError(f"derivative(s) {', '.join(too_high)} exceed order {MAX_ORDER}, the highest computed")
     multi_indices = {r.axes for r in requests}
 
     def pick(values):

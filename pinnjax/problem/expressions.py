@@ -19,7 +19,8 @@ Names, in order of lookup:
   ``e`` (a declared name shadows a built-in constant);
 - ``parameters`` (trainable coefficients, read from the values like fields);
 - ``coordinates`` and ``fields``;
-- derivatives of fields, ``u_x``, ``u_xt``, ... (see :mod:`pinnjax.names`). They are read
+- derivatives of fields, ``u_x``, ``u_xt``, ... up to order ``MAX_ORDER`` (8; see
+  :mod:`pinnjax.problem.names`). They are read
   under their canonical name (axes in coordinate order), so ``u_tx`` reads ``"u_xt"``;
   :attr:`Expression.names` lists the canonical names.
 
@@ -44,7 +45,7 @@ import jax.numpy as jnp
 import jax.scipy.special
 import numpy as np
 
-from .names import canonical_name, parse_derivative_name
+from .names import MAX_ORDER, canonical_name, parse_derivative_name
 
 MAX_LENGTH = 2000  # characters of expression text
 MAX_NESTING = 100  # levels of brackets
@@ -301,6 +302,9 @@ class _Compiler:
             return self.read(name)
         derivative = parse_derivative_name(name, self.fields, self.coordinates)
         if derivative is not None:
+            if derivative.order > MAX_ORDER:
+                raise self.error(f"derivative {self.segment(node)!r} has order {derivative.order}",
+                                 f"derivatives are computed up to order {MAX_ORDER}")
             return self.read(canonical_name(derivative.field, derivative.axes, self.coordinates))
         hint = self.did_you_mean(name, self.variable_candidates())
         if not hint:

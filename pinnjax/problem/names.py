@@ -3,12 +3,19 @@
 A derivative name is a field name, an underscore, and a sequence of coordinate names
 (each coordinate once per differentiation). Coordinates may have several letters as long
 as the split is unambiguous; single letters (x, y, z, t) are the common case.
+
+The engine computes derivatives up to total order :data:`MAX_ORDER` (8): nested forward
+mode differentiates once per order, and its work and compile time double with each order
+(a derivative of order 8 is 256 nested passes), so higher orders are refused where they
+are written (the expression parser, ``pinnjax validate``) rather than failing at ``run``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+
+MAX_ORDER = 8  # the highest total order of a derivative (u_xxxxxxxx, u_xxxxtttt)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,15 +37,21 @@ class DerivativeName:
 
 
 def _split_coords(suffix: str, coordinates: Sequence[str]) -> tuple[int, ...] | None:
-    """Split ``suffix`` into coordinate names; None when no split exists."""
-    if suffix == "":
-        return ()
-    for i, c in enumerate(coordinates):
-        if suffix.startswith(c):
-            rest = _split_coords(suffix[len(c):], coordinates)
-            if rest is not None:
-                return (i,) + rest
-    return None
+    """Split ``suffix`` into coordinate names; None when no split exists. The first
+    coordinate (in order) that leaves a splittable rest is taken at each position.
+    Without recursion, so a name of any length is split (or refused) in linear time."""
+    n = len(suffix)
+    splits = [False] * n + [True]  # splits[i]: suffix[i:] can be split
+    for i in range(n - 1, -1, -1):
+        splits[i] = any(suffix.startswith(c, i) and splits[i + len(c)] for c in coordinates if c)
+    if not splits[0]:
+        return None
+    axes, i = [], 0
+    while i < n:
+        a = next(a for a, c in enumerate(coordinates) if c and suffix.startswith(c, i) and splits[i + len(c)])
+        axes.append(a)
+        i += len(coordinates[a])
+    return tuple(axes)
 
 
 def parse_derivative_name(
