@@ -114,7 +114,7 @@ def cmd_run(args) -> int:
 def cmd_resume(args) -> int:
     from .config import build_experiment, load_config
     from .config.registry import is_discovery
-    from .runs.experiment import latest_state, run_experiment
+    from .runs.experiment import completed_summary, latest_state, run_experiment
     from .runs.progress import Progress
 
     run_dir = Path(args.run_dir)
@@ -125,9 +125,14 @@ def cmd_resume(args) -> int:
         raise BadInput(f"{str(run_dir)!r} is a discovery run, which keeps no checkpoints; start it again with "
                        f"'pinnjax discover {run_dir / 'config.yaml'}'")
     exp = build_experiment(config, base_dir=run_dir)
-    state = latest_state(run_dir, exp)
+    state = latest_state(run_dir, exp, _warn)
     if state is None:
         raise BadInput(f"run directory {str(run_dir)!r} has no checkpoint yet; start it again with 'pinnjax run'")
+    done = completed_summary(run_dir)
+    if state.phase >= len(exp.phases) and done is not None:
+        print(f"pinnjax: {run_dir} is already complete ({done['steps']} steps, final loss {done['final_total']:.3e}); "
+              f"nothing to resume. Start a new run with 'pinnjax run {run_dir / 'config.yaml'}'", file=sys.stderr)
+        return EXIT_OK
     print(f"pinnjax: resuming {run_dir} from step {state.step}", file=sys.stderr)
     progress = Progress(_total_steps(exp), quiet=args.quiet, start_step=state.step)
     summary = run_experiment(exp, run_dir, progress, resume=state)
@@ -147,27 +152,44 @@ def _finish(summary: dict, run_dir: Path) -> int:
     return EXIT_OK
 
 
+def _warn(message: str) -> None:
+    print(f"pinnjax: warning: {message}", file=sys.stderr)
+
+
+def _points(path: str) -> dict:
+    """The arrays of a points file (.npz, never a pickle)."""
+    from .config.files import UnreadableFile, load_npz, path_problem
+
+    problem = path_problem(Path(path))
+    if problem:
+        raise BadInput(f"points file {path!r} {problem}")
+    try:
+        return load_npz(Path(path))
+    except UnreadableFile as err:
+        raise BadInput(f"points file {path!r} {err}") from None
+
+
 def cmd_predict(args) -> int:
     import numpy as np
 
     from .runs.experiment import load_result
 
+    if Path(args.output).is_dir():
+        raise BadInput(f"output {args.output!r} is a directory; give a file name, e.g. {args.output}/prediction.npz")
     try:
-        result = load_result(Path(args.run_dir))
+        result = load_result(Path(args.run_dir), _warn)
     except FileNotFoundError as err:
         raise BadInput(str(err)) from None
     coords = result.compiled.problem.coordinates
-    if not Path(args.points).is_file():
-        raise BadInput(f"points file {args.points!r} does not exist")
-    try:
-        data = np.load(args.points)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is bad input
-        raise BadInput(f"cannot read points file {args.points!r} as .npz: {err}") from None
-    missing = [c for c in coords if c not in data.files]
+    data = _points(args.points)
+    missing = [c for c in coords if c not in data]
     if missing:
-        raise BadInput(f"points file {args.points!r} lacks coordinate(s) {missing}; it has {data.files}, "
+        raise BadInput(f"points file {args.points!r} lacks coordinate(s) {missing}; it has {list(data)}, "
                        f"and needs one 1-D array per coordinate {list(coords)}")
-    columns = [np.asarray(data[c], float).ravel() for c in coords]
+    try:
+        columns = [np.asarray(data[c], float).ravel() for c in coords]
+    except (TypeError, ValueError) as err:
+        raise BadInput(f"points file {args.points!r}: the coordinates must be numbers ({err})") from None
     if len({len(c) for c in columns}) != 1:
         raise BadInput(f"coordinate arrays in {args.points!r} differ in length: "
                        + ", ".join(f"{c}: {len(a)}" for c, a in zip(coords, columns)))
@@ -245,10 +267,11 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     from .config import ConfigError
     from .discovery import DataError
+    from .runs.checkpoint import CheckpointError
 
     try:
         return COMMANDS[args.command](args)
-    except (BadInput, ConfigError, DataError) as err:
+    except (BadInput, ConfigError, DataError, CheckpointError) as err:
         print(f"pinnjax: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

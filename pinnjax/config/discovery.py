@@ -54,7 +54,7 @@ from .build import (
 )
 from .errors import ConfigError, describe
 from .loader import LineDict, load_config
-from .references import _resolve, build_reference
+from .references import _resolve, build_reference, read_npz
 from .schema import check_value, join, line_of, require_list, require_mapping, take
 
 
@@ -123,6 +123,9 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
         where, files_line = join(path, "files"), line_of(node, "files")
         files = [p["files"]] if isinstance(p["files"], str) else list(p["files"])
         resolved = [_resolve(f, base_dir, where, files_line) for f in files]
+        for f, p in zip(files, resolved):  # a pickle is refused before pinnjax.discovery reads the file
+            if p.suffix == ".npz":
+                read_npz(f, p, where, files_line)
         data = _data_error(where, files_line, lambda: load_measurements(resolved, coords, field, p["trajectory_column"]))
         source = {"files": [str(f.resolve()) for f in resolved]}
     rng = np.random.default_rng(p["seed"])

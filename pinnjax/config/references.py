@@ -8,6 +8,7 @@ import numpy as np
 
 from . import registry as R
 from .errors import ConfigError
+from .files import UnreadableFile, load_npz, path_problem
 from .loader import LineDict
 from .schema import choose, join, line_of, take
 
@@ -15,9 +16,19 @@ from .schema import choose, join, line_of, take
 def _resolve(file: str, base_dir: Path, path: str, line) -> Path:
     p = Path(file)
     p = p if p.is_absolute() else base_dir / p
-    if not p.is_file():
-        raise ConfigError(path, f"file {file!r} does not exist (looked for {str(p)!r}); paths are relative to the config file", line)
+    problem = path_problem(p)
+    if problem:
+        raise ConfigError(path, f"file {file!r} {problem} (looked for {str(p)!r}); paths are relative to the config file",
+                          line)
     return p
+
+
+def read_npz(file: str, p: Path, path: str, line) -> dict[str, np.ndarray]:
+    """The arrays of the .npz ``p`` (named ``file`` in the config); never a pickle."""
+    try:
+        return load_npz(p)
+    except UnreadableFile as err:
+        raise ConfigError(path, f"file {file!r} {err}", line) from None
 
 
 def read_table(file: str, base_dir: Path, path: str, line) -> dict[str, np.ndarray]:
@@ -28,8 +39,9 @@ def read_table(file: str, base_dir: Path, path: str, line) -> dict[str, np.ndarr
             data = np.genfromtxt(p, delimiter=",", names=True, dtype=float)
             table = {n: np.atleast_1d(data[n]) for n in data.dtype.names}
         else:
-            with np.load(p) as data:
-                table = {n: np.asarray(data[n], float).ravel() for n in data.files}
+            table = {n: np.asarray(a, float).ravel() for n, a in read_npz(file, p, path, line).items()}
+    except ConfigError:
+        raise
     except Exception as err:  # noqa: BLE001 - any unreadable file is a config problem
         raise ConfigError(path, f"cannot read {file!r} as a table (.npz arrays or .csv with a header): {err}", line) from None
     lengths = {n: len(v) for n, v in table.items()}
@@ -66,9 +78,9 @@ def build_reference(node, coords: tuple[str, ...], fields: tuple[str, ...], base
         return points, values, "u"
     where, line = join(path, "file"), line_of(node, "file")
     p = _resolve(params["file"], base_dir, where, line)
+    raw = read_npz(params["file"], p, where, line)
     try:
-        with np.load(p) as data:
-            arrays = {n: np.asarray(data[n], float) for n in data.files}
+        arrays = {n: np.asarray(a, float) for n, a in raw.items()}
     except Exception as err:  # noqa: BLE001 - any unreadable file is a config problem
         raise ConfigError(where, f"cannot read {params['file']!r} as an .npz of arrays: {err}", line) from None
     missing = [n for n in (*coords, field) if n not in arrays]

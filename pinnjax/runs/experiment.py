@@ -4,8 +4,8 @@
 runs/<name>-<timestamp>/
   config.yaml        the resolved config (overrides applied)
   metrics.jsonl      one line per step: step, phase, total, per-term losses, lr, wall_time
-  checkpoints/       step_<n>/ (atomic; the last two kept)
-  model.eqx          final parameters (equinox leaves)
+  checkpoints/       step_<n>/ (atomic, with checksums; the last two kept)
+  model.eqx          final parameters (equinox leaves; its SHA-256 in checksums.json)
   summary.json       final losses, relative L2 per field, wall time, steps/s, versions, seed
   plots/             prediction.png, reference.png, error.png, losses.png
 ```
@@ -25,7 +25,14 @@ import jax
 import numpy as np
 import yaml
 
-from .checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from .checkpoint import (
+    CheckpointError,
+    clean_temporaries,
+    latest_intact,
+    save_checkpoint,
+    verify_checksums,
+    write_checksums,
+)
 from ..train.solve import initial_params, solve
 from ..train.loop import TrainState
 
@@ -108,14 +115,30 @@ def versions() -> dict:
             "platform": platform.platform()}
 
 
-def latest_state(run_dir: Path, exp) -> TrainState | None:
-    """The last complete checkpoint of a run, restored against ``exp``'s templates."""
-    found = list_checkpoints(run_dir / "checkpoints")
-    if not found:
-        return None
+def latest_state(run_dir: Path, exp, warn=lambda message: None) -> TrainState | None:
+    """The newest intact checkpoint of a run, restored against ``exp``'s templates (see
+    :func:`~pinnjax.runs.checkpoint.latest_intact`); what a crash left half-written is removed."""
+    clean_temporaries(run_dir)
     with jax.enable_x64(exp.dtype == "float64"):
         like = initial_params(exp.problem, exp.network, exp.dtype)
-        return load_checkpoint(found[-1], like, exp.phases)
+        return latest_intact(run_dir / "checkpoints", like, exp.phases, warn)
+
+
+def completed_summary(run_dir: Path) -> dict | None:
+    """The summary of a run that finished (status ok, model written), else None."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(summary, dict) and summary.get("status") == "ok"
+    return summary if ok and (run_dir / "model.eqx").is_file() else None
+
+
+def _save_model(run_dir: Path, params) -> None:
+    tmp = run_dir / ".model.eqx.tmp"
+    eqx.tree_serialise_leaves(tmp, params)
+    os.replace(tmp, run_dir / "model.eqx")
+    write_checksums(run_dir, ["model.eqx"])
 
 
 def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None = None) -> dict:
@@ -143,7 +166,7 @@ def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None 
     failed = any(r.stop_reason == "non-finite loss" for r in result.phases)
     if not failed:
         save_checkpoint(run_dir / "checkpoints", result.state)
-        eqx.tree_serialise_leaves(run_dir / "model.eqx", result.params)
+        _save_model(run_dir, result.params)
     summary = summarize(exp, result, wall, start)
     write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2))
     if not failed:
@@ -168,13 +191,15 @@ def summarize(exp, result, wall: float, start_step: int) -> dict:
                     "wall_time": r.wall_time, "compile_time": r.compile_time, "message": r.message}
                    for r in result.phases],
         "steps": len(result.history.total), "wall_time": wall,
-        "steps_per_second": steps / wall if wall > 0 else None,
+        "steps_per_second": steps / wall if wall > 0 and steps > 0 else None,
         "versions": versions(),
     }
 
 
-def load_result(run_dir: Path):
-    """A :class:`~pinnjax.result.Result` of a finished run (for prediction)."""
+def load_result(run_dir: Path, warn=lambda message: None):
+    """A :class:`~pinnjax.result.Result` of a finished run (for prediction). A damaged
+    ``model.eqx`` is reported through ``warn`` and replaced by the newest intact checkpoint's
+    parameters; :class:`CheckpointError` when none is left."""
     from ..engine.compiled import compile_problem
     from ..config import build_experiment, load_config
     from ..train.result import Result
@@ -190,5 +215,25 @@ def load_result(run_dir: Path):
     kw = exp.solve_kwargs
     with jax.enable_x64(exp.dtype == "float64"):
         compiled, _ = compile_problem(exp.problem, exp.network, kw.get("method", "forward"), kw.get("scale_inputs", True))
-        params = eqx.tree_deserialise_leaves(model, initial_params(exp.problem, exp.network, exp.dtype))
+        params = _model_params(run_dir, exp, warn)
     return Result(compiled, params, History(), [], 0.0, DTYPES[exp.dtype])
+
+
+def _model_params(run_dir: Path, exp, warn):
+    """The parameters in ``model.eqx``, or (damaged) those of the newest intact checkpoint."""
+    like = initial_params(exp.problem, exp.network, exp.dtype)
+    try:
+        verify_checksums(run_dir, ["model.eqx"])
+        return eqx.tree_deserialise_leaves(run_dir / "model.eqx", like)
+    except Exception as err:  # noqa: BLE001 - a truncated file raises whatever numpy or equinox meets
+        reason = err if isinstance(err, CheckpointError) else f"cannot be restored ({type(err).__name__}: {err})"
+    try:
+        state = latest_intact(run_dir / "checkpoints", like, exp.phases, warn)
+    except CheckpointError as err:
+        raise CheckpointError(f"model.eqx in {str(run_dir)!r} is damaged ({reason}), and {err}; train it again "
+                              f"with 'pinnjax run {run_dir / 'config.yaml'}'") from None
+    if state is None:
+        raise CheckpointError(f"model.eqx in {str(run_dir)!r} is damaged ({reason}) and the run has no checkpoint; "
+                              f"train it again with 'pinnjax run {run_dir / 'config.yaml'}'")
+    warn(f"model.eqx is damaged ({reason}); predicting with the parameters of checkpoint step {state.step}")
+    return state.params
