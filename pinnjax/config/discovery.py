@@ -123,9 +123,9 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
         where, files_line = join(path, "files"), line_of(node, "files")
         files = [p["files"]] if isinstance(p["files"], str) else list(p["files"])
         resolved = [_resolve(f, base_dir, where, files_line) for f in files]
-        for f, p in zip(files, resolved):  # a pickle is refused before pinnjax.discovery reads the file
-            if p.suffix == ".npz":
-                read_npz(f, p, where, files_line)
+        for name, resolved_path in zip(files, resolved):  # a pickle is refused before pinnjax.discovery reads it
+            if resolved_path.suffix == ".npz":
+                read_npz(name, resolved_path, where, files_line)
         data = _data_error(where, files_line, lambda: load_measurements(resolved, coords, field, p["trajectory_column"]))
         source = {"files": [str(f.resolve()) for f in resolved]}
     rng = np.random.default_rng(p["seed"])
