@@ -138,14 +138,14 @@ RERUN = {"pinnjax (stages)": "pinnjax", "pinnjax (weak by parts, stages)": "pinn
 
 def rerun_table(rows: list[dict]) -> str:
     """Markdown table: each rerun cell's equation and max error % before and after the refactor."""
-    lines = ["| PDE | noise | seed | before: equation | max error % | after: equation | max error % | wall s after |",
+    lines = ["| PDE | noise | seed | before: equation | max error % | after: equation | max error % | wall s before / after |",
              "|---|---|---|---|---|---|---|---|"]
     for after in sorted((r for r in rows if r["tool"] in RERUN), key=lambda r: (list(CASES).index(r["pde"]), r["noise"])):
         key = (RERUN[after["tool"]], after["pde"], after["noise"], after["seed"])
         before = next(r for r in rows if (r["tool"], r["pde"], r["noise"], r["seed"]) == key)
         err = lambda r: f"{_max_errors([r])[0]:.2f}" if r["right"] else "wrong terms"
         lines.append(f"| {after['pde']} | {after['noise']:.0%} | {after['seed']} | {before['equation']} | {err(before)} "
-                     f"| {after['equation']} | {err(after)} | {after['wall']:.0f} |")
+                     f"| {after['equation']} | {err(after)} | {before['wall']:.0f} / {after['wall']:.0f} |")
     return "\n".join(lines)
 
 
