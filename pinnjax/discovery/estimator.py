@@ -3,7 +3,7 @@
 >>> model = PDEDiscovery(library=polynomial_library(["u"], ["x"], degree=2, order=3))
 >>> model.fit(measurements(points, values, ("x", "t")))          # doctest: +SKIP
 >>> model.print()                                                 # doctest: +SKIP
-u_t = -0.99983 u*u_x + 0.0031828 u_xx
+u_t = -1 u*u_x + 0.003185 u_xx
 """
 
 from __future__ import annotations
