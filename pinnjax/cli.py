@@ -266,13 +266,14 @@ COMMANDS = {"run": cmd_run, "resume": cmd_resume, "predict": cmd_predict, "valid
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     from .config import ConfigError
+    from .config.errors import one_line
     from .discovery import DataError
     from .runs.checkpoint import CheckpointError
 
     try:
         return COMMANDS[args.command](args)
     except (BadInput, ConfigError, DataError, CheckpointError) as err:
-        print(f"pinnjax: error: {err}", file=sys.stderr)
+        print(f"pinnjax: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("pinnjax: interrupted; resume with 'pinnjax resume RUN_DIR'", file=sys.stderr)

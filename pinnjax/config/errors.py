@@ -12,7 +12,14 @@ class ConfigError(ValueError):
     def __init__(self, path: str, message: str, line: int | None = None):
         self.path, self.line, self.detail = path, line, message
         where = f"{shorten(path, 200) or 'the config'}" + (f" (line {line})" if line else "")
-        super().__init__(f"{where}: {message}")
+        super().__init__(one_line(f"{where}: {message}"))
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks as spaces and other unprintable characters escaped (user
+    text quoted in a message must not break it into several lines or move the cursor)."""
+    text = " ".join(text.splitlines())
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def shorten(text: str, limit: int = 120) -> str:

@@ -25,7 +25,8 @@ Names, in order of lookup:
   :attr:`Expression.names` lists the canonical names.
 
 Pure-constant subexpressions (``0.01/pi``, ``sin(pi/4)``) are folded to Python numbers in
-double precision. Constant integer-valued exponents (``u**2``, ``u**3.0``) use integer
+double precision (integers past the int32 range become floats: JAX reads a Python int as
+int32). Constant integer-valued exponents (``u**2``, ``u**3.0``) use integer
 powers, exact and differentiable at 0; constant exponents larger than 64 in magnitude are
 rejected.
 """
@@ -37,6 +38,7 @@ import dataclasses
 import difflib
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Union
 
@@ -51,7 +53,7 @@ MAX_LENGTH = 2000  # characters of expression text
 MAX_NESTING = 100  # levels of brackets
 MAX_TREE_DEPTH = 200  # levels of the syntax tree (e.g. a chain of 200 additions)
 MAX_EXPONENT = 64  # largest magnitude of a constant exponent
-_MAX_EXACT_INT = 2**63  # larger folded integers become floats
+_MAX_EXACT_INT = 2**31 - 1  # larger folded integers become floats (JAX reads a Python int as int32)
 _QUOTE_CHARS = 120  # longer expression texts are shortened in messages
 
 BUILTIN_CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
@@ -496,7 +498,9 @@ def parse_expression(
         raise compiler.error("empty expression")
     compiler.source = " " * indent + source
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # e.g. an invalid escape in a string literal, refused below anyway
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         if not error.offset or error.offset > len(source):
             where = "at the end"
