@@ -50,7 +50,7 @@ def analytic(x, y, t):
     }
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", [m if m == "forward" else pytest.param(m, marks=pytest.mark.slow) for m in METHODS])
 def test_every_derivative_kind_matches_analytic(method):
     with jax.enable_x64(True):
         rng = np.random.default_rng(0)
