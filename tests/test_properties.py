@@ -29,7 +29,7 @@ ATTACKS = [f"__import__('os').system('touch {SENTINEL}')", f"open('{SENTINEL}', 
            "x.__globals__", "(lambda: 0)()", "[c for c in ().__class__.__mro__]", "globals()", "breakpoint()"]
 QUICK = settings(max_examples=100, deadline=1000, database=None, derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow])
-LONG = settings(QUICK, max_examples=1500, derandomize=False)
+LONG = settings(QUICK, max_examples=500, derandomize=False)
 PROFILES = [pytest.param(QUICK, id="quick"), pytest.param(LONG, id="long", marks=pytest.mark.slow)]
 # Validating a config that builds builds its network: a new width compiles JAX's initializers
 # (1-2 s on a busy 2-core machine). The loader itself is held to a second in `validates`.
