@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 bad input (one short paragraph, no traceback), 1 failed
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -25,8 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("overrides", nargs="*", help="dotted overrides, e.g. training.phases.0.steps=500")
     run.add_argument("--out", help="run directory (default: <output.dir>/<name>-<timestamp>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
-    res = sub.add_parser("resume", help="continue a run from its latest checkpoint",
-                         description="Continue RUN_DIR from its latest checkpoint.")
+    res = sub.add_parser("resume", help="continue a run or a discovery from its latest checkpoint",
+                         description="Continue RUN_DIR (made by 'pinnjax run' or 'pinnjax discover') from its latest "
+                                     "checkpoint; a discovery replays its recorded trainings.")
     res.add_argument("run_dir")
     res.add_argument("--quiet", action="store_true")
     pred = sub.add_parser("predict", help="evaluate a trained run at new points",
@@ -122,8 +124,7 @@ def cmd_resume(args) -> int:
         raise BadInput(f"{str(run_dir)!r} is not a run directory (no config.yaml); give a directory made by 'pinnjax run'")
     config = load_config(run_dir / "config.yaml")
     if is_discovery(config):
-        raise BadInput(f"{str(run_dir)!r} is a discovery run, which keeps no checkpoints; start it again with "
-                       f"'pinnjax discover {run_dir / 'config.yaml'}'")
+        return _resume_discovery(run_dir, config, args.quiet)
     exp = build_experiment(config, base_dir=run_dir)
     state = latest_state(run_dir, exp, _warn)
     if state is None:
@@ -230,21 +231,42 @@ def _describe_discovery(exp) -> str:
             f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} from a library of {len(exp.library)} terms")
 
 
-def cmd_discover(args) -> int:
-    from .runs.discovery import run_discovery
+def _say(message: str) -> None:
+    print(f"pinnjax: {message}", file=sys.stderr, flush=True)
 
+
+def cmd_discover(args) -> int:
     exp = _load_any(args.config, args.overrides, discovery=True)
     run_dir = _run_dir(args.out, exp.output["dir"], exp.name)
     print(f"pinnjax: discover {exp.name!r} -> {run_dir}: {_describe_discovery(exp)}", file=sys.stderr)
+    return _discover(exp, run_dir, args.quiet)
 
-    def say(message: str) -> None:
-        print(f"pinnjax: {message}", file=sys.stderr, flush=True)
 
+def _resume_discovery(run_dir: Path, config, quiet: bool) -> int:
+    from .config.discovery import build_discovery
+    from .runs.journal import DIRECTORY
+
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        summary = None
+    if isinstance(summary, dict) and summary.get("status") == "ok":
+        print(f"pinnjax: {run_dir} is already complete ({summary.get('equation')}); nothing to resume. Start a new "
+              f"discovery with 'pinnjax discover {run_dir / 'config.yaml'}'", file=sys.stderr)
+        return EXIT_OK
+    exp = build_discovery(config, base_dir=run_dir)
+    recorded = sum(1 for _ in (run_dir / DIRECTORY).glob("seed*/*"))
+    print(f"pinnjax: resuming discovery {run_dir} ({recorded} training(s) recorded)", file=sys.stderr)
+    return _discover(exp, run_dir, quiet)
+
+
+def _discover(exp, run_dir: Path, quiet: bool) -> int:
+    from .runs.discovery import run_discovery
     from .runs.progress import StagedProgress
 
-    say(f"recipe: {exp.recipe}")
-    progress = StagedProgress(exp.recipe.steps(), quiet=args.quiet)
-    summary = run_discovery(exp, run_dir, None if args.quiet else say, progress)
+    _say(f"recipe: {exp.recipe}")
+    progress = StagedProgress(exp.recipe.steps(), quiet=quiet)
+    summary = run_discovery(exp, run_dir, None if quiet else _say, progress, _warn)
     progress.close()
     print("\n".join(summary["equations"]))
     from .discovery.checks import check_warnings

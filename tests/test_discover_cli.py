@@ -113,8 +113,9 @@ def test_discover_writes_a_run_directory(heat_dir, capsys):
     assert captured.out.strip() == summary["equation"]
     assert "done in" in captured.err and "300 points of u (1 trajectory)" in captured.err
     assert main(["validate", str(out / "config.yaml")]) == 0
-    assert main(["resume", str(out)]) == 2
-    assert "is a discovery run" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["resume", str(out)]) == 0  # a finished discovery: nothing to resume
+    assert f"{out} is already complete ({summary['equation']})" in capsys.readouterr().err
 
 
 @pytest.mark.slow

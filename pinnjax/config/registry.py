@@ -225,7 +225,7 @@ DISCOVERY_DATA = {
 LIBRARY = {"degree": (Range("nonnegint", hi=6), 2), "order": (ORDER, 3), "extra": ("strs", [])}
 # A period of `periodic: {x: 32*pi}` (an expression, checked once evaluated).
 PERIOD = Range("float", 0, MAX_COORDINATE, open_lo=True)
-DISCOVERY_OUTPUT = {"dir": ("str", "runs")}
+DISCOVERY_OUTPUT = OUTPUT  # checkpoint_every: steps between checkpoints within each training
 
 
 def is_discovery(config) -> bool:

@@ -21,6 +21,7 @@ from ..geometry.spacetime import SpaceTime
 from .data import DataError, Measurements
 from .equation import DiscoveryResult, Equation
 from .evaluation import LibraryTerms
+from .journal import AbstractJournal
 from .library import Library
 from .recipe import SETUP_DEFAULTS, Recipe, default_recipe
 from .stages import stream
@@ -59,7 +60,8 @@ def check_data(domain, data: Measurements, library: Library) -> None:
 def make_setup(domain, data: Measurements, network, library: Library, recipe: Recipe, *, lhs: str | None = None,
                seed: int = 0, callback=None, n_collocation: int = SETUP_DEFAULTS["n_collocation"],
                residual_data_points: int | None = SETUP_DEFAULTS["residual_data_points"],
-               data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"]) -> Setup:
+               data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"],
+               journal: AbstractJournal | None = None) -> Setup:
     """The fixed part of a run: the collocation points (stream "collocation") and, per
     trajectory, where the residual is enforced: its data points, at most
     ``residual_data_points`` of them (stream "residual-points"), and the collocation points."""
@@ -77,13 +79,14 @@ def make_setup(domain, data: Measurements, network, library: Library, recipe: Re
             pts = pts[rng.choice(len(pts), residual_data_points, replace=False)]
         residual_points.append(np.concatenate([pts, colloc]))
     return Setup(domain, data, terms, outputs, network, colloc, tuple(residual_points), recipe.selector,
-                 recipe.view, data_loss, dtype, seed, callback)
+                 recipe.view, data_loss, dtype, seed, callback, journal)
 
 
 def discover(domain, data: Measurements, network, library: Library, *, recipe: Recipe | None = None,
              lhs: str | None = None, seed: int = 0, callback=None, n_collocation: int = SETUP_DEFAULTS["n_collocation"],
              residual_data_points: int | None = SETUP_DEFAULTS["residual_data_points"],
-             data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"], **options) -> DiscoveryResult:
+             data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"],
+             journal: AbstractJournal | None = None, **options) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` (default lhs: the field's derivative in the last coordinate)
     from ``data`` (:class:`Measurements`, one or more trajectories; ``network`` maps the
     coordinates to one output per trajectory).
@@ -97,14 +100,17 @@ def discover(domain, data: Measurements, network, library: Library, *, recipe: R
     ``n_collocation`` Sobol points and at each trajectory's data points (at most
     ``residual_data_points``; None: all). ``callback(info)``: training progress with
     ``info["stage"]`` the stage's name. Each stage draws from its own random stream derived
-    from ``seed`` and its name.
+    from ``seed`` and its name. ``journal``
+    (:class:`~pinnjax.discovery.journal.AbstractJournal`): record every training, so a run
+    interrupted by a crash and started again with the same journal replays what was done
+    and continues where it stopped, to the same answer.
     """
     if recipe is not None and options:
         raise TypeError(f"pass either recipe= or the options that build one, not both (got {sorted(options)})")
     recipe = recipe if recipe is not None else default_recipe(**options)
     setup = make_setup(domain, data, network, library, recipe, lhs=lhs, seed=seed, callback=callback,
                        n_collocation=n_collocation, residual_data_points=residual_data_points,
-                       data_loss=data_loss, dtype=dtype)
+                       data_loss=data_loss, dtype=dtype, journal=journal)
     state = recipe.run(setup)
     freq = {} if state.frequencies is None else dict(zip(library.terms, map(float, state.frequencies)))
     selection = state.start[1] if state.start else state.matrix

@@ -8,8 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .journal import Tracked
 
-class ValidationStop:
+
+class ValidationStop(Tracked):
     """``callback(info)`` for :func:`pinnjax.solve`; True (stop) after ``patience`` steps
     without a new best validation error.
 
@@ -42,3 +44,10 @@ class ValidationStop:
         if err < self.best:
             self.best, self.best_step, self.best_params = err, info["step"], state.params
         return info["step"] - self.best_step >= self.patience
+
+    def snapshot(self) -> tuple[dict, object]:
+        return {"best": float(self.best), "best_step": int(self.best_step)}, self.best_params
+
+    def restore(self, extra: dict, extra_params) -> None:
+        self.best, self.best_step = float(extra.get("best", np.inf)), int(extra.get("best_step", 0))
+        self.best_params = extra_params

@@ -40,7 +40,9 @@ class PDEDiscovery:
     :data:`~pinnjax.discovery.recipe.DEFAULTS`, the same as a YAML config's). ``network``: a
     function ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
     ``n_collocation``, ``residual_data_points``, ``data_loss``, ``dtype``: see
-    :func:`~pinnjax.discovery.discover`. ``callback(info)``: training progress.
+    :func:`~pinnjax.discovery.discover`. ``callback(info)``: training progress. ``journal``:
+    records every training so a crashed fit run again continues where it stopped (see
+    :func:`~pinnjax.discovery.discover`).
     ``seeds``: run once per seed; the equation is the first seed's, ``frequencies_`` count
     selections over seeds × bootstrap resamples.
     After :meth:`fit`: ``equation_``, ``coef_`` (K,), ``mask_`` (K,), ``frequencies_``
@@ -52,14 +54,14 @@ class PDEDiscovery:
                  n_collocation: int = SETUP_DEFAULTS["n_collocation"],
                  residual_data_points: int | None = SETUP_DEFAULTS["residual_data_points"],
                  data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"],
-                 callback: Callable | None = None, **options):
+                 callback: Callable | None = None, journal=None, **options):
         if recipe is not None and options:
             raise TypeError(f"pass either recipe= or the options that build one, not both (got {sorted(options)})")
         self.recipe = recipe if recipe is not None else default_recipe(**options)  # errors now, not after training
         if not seeds:
             raise ValueError("seeds must name at least one seed, e.g. seeds=(0,)")
         self.library, self.lhs, self.network = library, lhs, network or default_network
-        self.seeds, self.domain, self.callback = tuple(seeds), domain, callback
+        self.seeds, self.domain, self.callback, self.journal = tuple(seeds), domain, callback, journal
         self.setup_options = {"n_collocation": n_collocation, "residual_data_points": residual_data_points,
                               "data_loss": data_loss, "dtype": dtype}
         self.results_: list[DiscoveryResult] = []
@@ -76,7 +78,8 @@ class PDEDiscovery:
         library = self.library or polynomial_library([data.field], spatial, degree=2, order=3)
         self.results_ = [
             discover(domain, data, self.network(len(data.coordinates), data.n_trajectories, seed), library,
-                     recipe=self.recipe, lhs=self.lhs, seed=seed, callback=self.callback, **self.setup_options)
+                     recipe=self.recipe, lhs=self.lhs, seed=seed, callback=self.callback, journal=self.journal,
+                     **self.setup_options)
             for seed in self.seeds
         ]
         return self

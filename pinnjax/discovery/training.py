@@ -14,10 +14,10 @@ from ..engine.compiled import compile_problem
 from ..problem.points import Given
 from ..problem.problem import Coefficient, Problem
 from ..problem.terms import PDE, Data
-from ..train.solve import solve
 from .data import Measurements
 from .early_stop import ValidationStop
 from .evaluation import LibraryTerms
+from .journal import AbstractJournal, train
 from .sparse import refit
 from .strategies import AbstractSelector, AbstractView
 
@@ -42,6 +42,7 @@ class Setup:
     dtype: str = "float64"
     seed: int = 0
     callback: Callable | None = None
+    journal: AbstractJournal | None = None
 
     @property
     def n_terms(self) -> int:
@@ -54,6 +55,11 @@ class Setup:
         """The progress callback with ``info["stage"]`` set."""
         cb = self.callback
         return None if cb is None else (lambda info: cb({**info, "stage": stage}))
+
+    def train(self, problem, network, phases, stage: str, tracker=None):
+        """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal)."""
+        return train(problem, network, phases, dtype=self.dtype, seed=self.seed, callback=self.tagged(stage),
+                     tracker=tracker, journal=self.journal, stage=stage)
 
     def data_terms(self, held: np.ndarray | None = None) -> list[Data]:
         """One Data term per trajectory, without the ``held`` rows (N,) bool."""
@@ -72,21 +78,13 @@ def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.ran
     MSE or None, number of held-out points)."""
     held = rng.random(len(setup.data)) < validation if validation > 0 else np.zeros(len(setup.data), bool)
     problem = Problem(setup.domain, setup.outputs, setup.data_terms(held))
-    callback = setup.tagged(stage)
     if not held.any():
-        return solve(problem, setup.network, phases, dtype=setup.dtype, seed=setup.seed, callback=callback), None, 0
+        return setup.train(problem, setup.network, phases, stage), None, 0
     with jax.enable_x64(setup.dtype == "float64"):
         compiled, _ = compile_problem(problem, setup.network)
     data = setup.data
     stop = ValidationStop(compiled, data.points[held], data.values[held], data.trajectory[held], patience=patience)
-
-    def watch(info):
-        halt = stop(info)
-        if callback is not None:
-            callback(info)
-        return halt
-
-    result = solve(problem, setup.network, phases, dtype=setup.dtype, seed=setup.seed, callback=watch)
+    result = setup.train(problem, setup.network, phases, stage, tracker=stop)
     if stop.best_params is None:
         return result, None, 0
     return dataclasses.replace(result, params=stop.best_params), stop.best, int(held.sum())
@@ -107,7 +105,7 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
         terms.append(PDE(setup.terms.residual(active, scale, out), Given(setup.residual_points[j]),
                          name="pde" if len(setup.outputs) == 1 else f"pde{j}", weight=weight))
     problem = Problem(setup.domain, setup.outputs, terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
-    result = solve(problem, network, phases, dtype=setup.dtype, seed=setup.seed, callback=setup.tagged(stage))
+    result = setup.train(problem, network, phases, stage)
     trained = result.coefficients
     xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
     return result, xi, setup.view.matrix(setup.terms, result, setup)

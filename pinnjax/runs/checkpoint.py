@@ -6,7 +6,9 @@ Format: one directory per checkpoint, ``step_<step>/`` holding
   small, dependency-free, exact; restoring needs a template of the same structure,
   which the problem and the phases rebuild);
 - ``batch.npz``: the current collocation points of every term;
-- ``state.json``: counters, the sampler's random state, phase reports, loss history;
+- ``state.json``: counters, the sampler's random state, phase reports, loss history, and
+  the caller's ``extra`` (JSON; e.g. an early stop's best error), whose arrays (e.g. the
+  best parameters so far, shaped like the parameters) ride in ``arrays.eqx``;
 - ``checksums.json``: the SHA-256 of the three, written last.
 
 A checkpoint is written to a temporary directory and renamed into place, so a crash
@@ -100,15 +102,18 @@ def _batch_from_npz(data) -> dict:
     return batch
 
 
-def save_checkpoint(directory: str | os.PathLike, state: TrainState, keep: int = 2) -> Path:
-    """Write ``state`` to ``directory/step_<step>`` atomically; keep the last ``keep``."""
+def save_checkpoint(directory: str | os.PathLike, state: TrainState, keep: int = 2, extra: dict | None = None,
+                    extra_params=None) -> Path:
+    """Write ``state`` to ``directory/step_<step>`` atomically; keep the last ``keep``.
+    ``extra`` (JSON) and ``extra_params`` (a tree shaped like ``state.params``) are saved
+    with it and come back from :func:`load_record`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     clean_temporaries(directory)
     final = directory / f"{PREFIX}{state.step:010d}"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
-        eqx.tree_serialise_leaves(tmp / "arrays.eqx", (state.params, state.opt_state))
+        eqx.tree_serialise_leaves(tmp / "arrays.eqx", (state.params, state.opt_state, extra_params))
         np.savez(tmp / "batch.npz", **_batch_to_npz(state.host_batch))
         meta = {
             "phase": state.phase, "phase_step": state.phase_step, "step": state.step,
@@ -117,6 +122,7 @@ def save_checkpoint(directory: str | os.PathLike, state: TrainState, keep: int =
             "rng_state": state.rng_state,
             "reports": [dataclasses.asdict(r) for r in state.reports],
             "history": dataclasses.asdict(state.history),
+            "extra": extra or {}, "has_extra_params": extra_params is not None,
         }
         (tmp / "state.json").write_text(json.dumps(meta))
         write_checksums(tmp, FILES)
@@ -148,6 +154,11 @@ def load_checkpoint(path: str | os.PathLike, params_like, phases) -> TrainState:
     ones); ``phases``: the run's phases, whose optimizer rebuilds the state template.
     Raises :class:`CheckpointError` (naming the file and the fault) for a damaged one.
     """
+    return load_record(path, params_like, phases)[0]
+
+
+def load_record(path: str | os.PathLike, params_like, phases) -> tuple[TrainState, dict, object]:
+    """(state, extra, extra_params) of a checkpoint, as :func:`load_checkpoint` verifies it."""
     path = Path(path)
     verify_checksums(path, FILES)
     try:
@@ -156,21 +167,24 @@ def load_checkpoint(path: str | os.PathLike, params_like, phases) -> TrainState:
         raise CheckpointError(f"cannot be restored ({type(err).__name__}: {str(err)[:200]})") from None
 
 
-def _restore(path: Path, params_like, phases) -> TrainState:
+def _restore(path: Path, params_like, phases) -> tuple[TrainState, dict, object]:
     meta = json.loads((path / "state.json").read_text())
     opt_like = None
     if meta["has_opt_state"]:
         opt_like = phases[meta["phase"]].build().init(params_like)
-    params, opt_state = eqx.tree_deserialise_leaves(path / "arrays.eqx", (params_like, opt_like))
+    extra_like = params_like if meta.get("has_extra_params") else None
+    params, opt_state, extra_params = eqx.tree_deserialise_leaves(path / "arrays.eqx",
+                                                                  (params_like, opt_like, extra_like))
     with np.load(path / "batch.npz") as data:
         host_batch = _batch_from_npz(data)
     history = History(**meta["history"])
-    return TrainState(
+    state = TrainState(
         params=params, host_batch=host_batch, rng_state=meta["rng_state"],
         phase=meta["phase"], phase_step=meta["phase_step"], step=meta["step"],
         opt_state=opt_state, lbfgs_prev=meta["lbfgs_prev"], lbfgs_stall=meta["lbfgs_stall"],
         reports=[PhaseReport(**r) for r in meta["reports"]], history=history,
     )
+    return state, meta.get("extra", {}), extra_params
 
 
 def latest_intact(directory: str | os.PathLike, params_like, phases,
@@ -178,12 +192,19 @@ def latest_intact(directory: str | os.PathLike, params_like, phases,
     """The newest checkpoint in ``directory`` that loads, None when there is none; each
     damaged one skipped is reported through ``warn``; :class:`CheckpointError` when every
     checkpoint is damaged."""
+    record = latest_record(directory, params_like, phases, warn)
+    return None if record is None else record[0]
+
+
+def latest_record(directory: str | os.PathLike, params_like, phases,
+                  warn: Callable[[str], None] = lambda message: None) -> tuple[TrainState, dict, object] | None:
+    """:func:`latest_intact` with the checkpoint's extras: (state, extra, extra_params)."""
     directory = Path(directory)
     clean_temporaries(directory)
     damaged = []
     for path in reversed(list_checkpoints(directory)):
         try:
-            return load_checkpoint(path, params_like, phases)
+            return load_record(path, params_like, phases)
         except CheckpointError as err:
             damaged.append(f"{path.name} ({err})")
             warn(f"checkpoint {path.name} is damaged: {err}; skipped it, trying an older one")

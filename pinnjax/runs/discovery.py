@@ -1,5 +1,8 @@
-"""Discovery run directories: ``config.yaml``, ``equation.txt`` (one line per seed) and
-``summary.json``, written as each discovery of a :class:`DiscoveryExperiment` ends."""
+"""Discovery run directories: ``config.yaml``, ``trainings/`` (the journal: every training
+recorded as it runs, see :mod:`pinnjax.runs.journal`), ``equation.txt`` (one line per
+seed) and ``summary.json``, written as each discovery of a :class:`DiscoveryExperiment` ends.
+Running it again in the same directory (``pinnjax resume``) replays the recorded trainings
+and continues the interrupted one."""
 
 from __future__ import annotations
 
@@ -14,22 +17,30 @@ import yaml
 from ..config.discovery import DiscoveryExperiment
 from ..discovery import PDEDiscovery
 from .experiment import versions, write_atomic
+from .journal import DIRECTORY, FileJournal
 
 
 def run_discovery(exp: DiscoveryExperiment, run_dir: Path, say: Callable[[str], None] | None = None,
-                  progress: Callable | None = None) -> dict:
-    """Discover once per seed, writing ``config.yaml``, ``equation.txt`` (one line per
-    seed) and ``summary.json`` into ``run_dir``; returns the summary. ``progress(info)``
-    receives training progress (see :func:`pinnjax.discovery.discover`)."""
+                  progress: Callable | None = None, warn: Callable[[str], None] = lambda message: None) -> dict:
+    """Discover once per seed, writing ``config.yaml``, the journal of trainings,
+    ``equation.txt`` (one line per seed) and ``summary.json`` into ``run_dir``; returns the
+    summary. ``progress(info)`` receives training progress (see
+    :func:`pinnjax.discovery.discover`); ``warn`` is told of damaged records skipped."""
     run_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(run_dir / "config.yaml", yaml.safe_dump(exp.config, sort_keys=False))
+
+    def replayed(key: str, finished: bool, step: int) -> None:
+        if say:
+            say(f"training {key}: {'done before, read back' if finished else f'continues from step {step}'}")
+
+    journal = FileJournal(run_dir / DIRECTORY, exp.output["checkpoint_every"], warn, replayed)
     t0, results = time.perf_counter(), []
     for seed in exp.seeds:
         start = time.perf_counter()
         if say:
             say(f"seed {seed}: fitting the network, selecting among {len(exp.library)} terms ...")
         model = exp.estimator((seed,))
-        model.callback = progress
+        model.callback, model.journal = progress, journal
         results += model.fit(exp.data).results_
         if say:
             say(f"seed {seed}: {results[-1].equation} ({time.perf_counter() - start:.1f} s)")
