@@ -60,6 +60,9 @@ from .problem import (
 from .reference import zoo  # noqa: F401  (pj.zoo: the classic problems)
 from .train import (
     LBFGS,
+    AbstractBalancer,
+    GradNorm,
+    NTKTrace,
     AbstractPhase,
     Adam,
     History,
@@ -86,7 +89,7 @@ __all__ = [
     "from_flax_linen", "from_flax_nnx",
     # training
     "solve", "AbstractPhase", "Adam", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
-    "relative_l2", "point_mesh",
+    "relative_l2", "point_mesh", "AbstractBalancer", "GradNorm", "NTKTrace",
     # lower level
     "CompiledProblem", "compile_problem", "evaluate_derivatives", "METHODS",
     "parse_expression", "ExpressionError",

@@ -8,3 +8,19 @@ import pytest
 def _strict_promotion():
     with jax.numpy_rank_promotion("raise"), jax.numpy_dtype_promotion("strict"):
         yield
+
+
+@pytest.fixture
+def loss_traces(monkeypatch):
+    """A list that grows by one each time a compiled problem's loss is traced."""
+    from pinnjax.engine.compiled import CompiledProblem
+
+    traces = []
+    original = CompiledProblem.loss_fn
+
+    def counting(self, params, batch, weights):
+        traces.append(1)
+        return original(self, params, batch, weights)
+
+    monkeypatch.setattr(CompiledProblem, "loss_fn", counting)
+    return traces

@@ -1,12 +1,12 @@
-"""Checkpoints: atomic, pruned, and a resumed run equals the uninterrupted one."""
+"""Checkpoints: atomic and pruned. That a run resumed from checkpoint files equals the
+uninterrupted one is tested end to end by SIGKILLs at random moments (test_cli.py) and for
+discoveries (test_discovery_resume.py); from an in-memory state in test_training.py."""
 
 import jax
 import numpy as np
-import pytest
 
 import pinnjax as pj
-from pinnjax.runs.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from pinnjax.train.solve import initial_params
+from pinnjax.runs.checkpoint import list_checkpoints, save_checkpoint
 
 
 def problem():
@@ -18,29 +18,6 @@ def problem():
 
 def net():
     return pj.MLP(2, 1, 12, 2, key=jax.random.PRNGKey(1))
-
-
-@pytest.mark.slow
-def test_checkpoint_files_restore_the_run_exactly(tmp_path):
-    phases = [pj.Adam(200), pj.LBFGS(60)]
-    kw = dict(chunk=20, resample_every=40, dtype="float64")
-    saved = []
-
-    def checkpoint(info):
-        if info["step"] in (100, 220):
-            saved.append(save_checkpoint(tmp_path / "ckpt", info["state"], keep=5))
-
-    full = pj.solve(problem(), net(), phases, callback=checkpoint, **kw)
-    assert [p.name for p in list_checkpoints(tmp_path / "ckpt")] == ["step_0000000100", "step_0000000220"]
-    for path in saved:
-        with jax.enable_x64(True):
-            state = load_checkpoint(path, initial_params(problem(), net(), "float64"), phases)
-        resumed = pj.solve(problem(), net(), phases, resume=state, **kw)
-        # float64 and identical inputs: bit-identical losses, not just close ones.
-        assert resumed.history.total == full.history.total
-        np.testing.assert_array_equal(
-            np.asarray(resumed.params["net"].hidden[0].weight), np.asarray(full.params["net"].hidden[0].weight)
-        )
 
 
 def test_only_complete_checkpoints_count_and_old_ones_are_pruned(tmp_path):

@@ -77,7 +77,7 @@ def test_burgers_config_builds_the_zoo_problem():
     assert adam == pj.Adam(10000, 1e-3, decay_rate=0.5, decay_steps=2500) and lbfgs == pj.LBFGS(12000)
     assert isinstance(exp.network, pj.MLP) and (exp.network.width, exp.network.depth) == (32, 4)
     assert exp.solve_kwargs == {"seed": 0, "dtype": "float64", "method": "forward", "chunk": 100,
-                                "resample_every": 1000, "scale_inputs": True}
+                                "resample_every": 1000, "scale_inputs": True, "balancing": None}
     assert exp.output == {"dir": "runs", "checkpoint_every": 1000}
 
 

@@ -226,6 +226,27 @@ def _two_heat_trajectories(n=300):
                         trajectory=traj)
 
 
+_FITS: dict = {}  # (name, key) -> the record of a data-only fit, shared by this module's tests
+
+
+def _shared_fit(name: str):
+    """A journal that records only the data-only fit (a run's first training), under ``name``:
+    tests whose fits are identical (same data, network, fit phases, validation, seed) train it
+    once per test process and read it back after; the journal's replay is exact, so each
+    test's answer is the one it would get on its own (test_discovery_resume.py checks that)."""
+    from pinnjax.discovery.journal import AbstractJournal
+
+    class SharedFit(AbstractJournal):
+        def load(self, key, params_like, phases):
+            return _FITS.get((name, key))
+
+        def save(self, key, state, extra, extra_params, finished):
+            if finished and key.endswith("-fit"):
+                _FITS[(name, key)] = (state, extra, extra_params)
+
+    return SharedFit()
+
+
 def _small_net(n_in, n_out, seed):
     import jax
 
@@ -244,7 +265,7 @@ def test_pde_discovery_finds_the_heat_law_from_two_trajectories():
 
     model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, smooth_first=False,
                          network=_small_net, fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_collocation=1000,
-                         n_bootstrap=50)
+                         n_bootstrap=50, journal=_shared_fit("heat"))
     model.fit(_two_heat_trajectories())
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 0.003
@@ -267,7 +288,7 @@ def test_l1_with_alternating_retraining_pins_the_diffusivity():
 
     model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), selector="l1", network=_small_net,
                          fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], physics_phases=[pj.LBFGS(1000)],
-                         polish_phases=[], n_collocation=1000, n_bootstrap=10)
+                         polish_phases=[], n_collocation=1000, n_bootstrap=10, journal=_shared_fit("heat"))
     model.fit(_two_heat_trajectories())
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 3e-4
@@ -288,7 +309,7 @@ def test_union_selection_and_polish_round_are_recorded():
     model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), network=_small_net,
                          fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], physics_phases=[pj.LBFGS(1000)],
                          polish_phases=[pj.LBFGS(500)], n_collocation=1000, n_bootstrap=0,
-                         residual_data_points=100, polish_pde_weight=3.0)
+                         residual_data_points=100, polish_pde_weight=3.0, journal=_shared_fit("heat"))
     model.fit(_two_heat_trajectories())
     rounds = model.results_[0].rounds
     # the residual is enforced at 100 of each trajectory's 300 data points + 1,000 collocation points
@@ -348,7 +369,7 @@ def test_seed_ensemble_counts_selections_over_seeds():
 
     model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, smooth_first=False,
                          network=_small_net, fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_collocation=1000,
-                         n_bootstrap=0, seeds=(0, 1))
+                         n_bootstrap=0, seeds=(0, 1), journal=_shared_fit("heat"))
     model.fit(_two_heat_trajectories())
     assert len(model.equations()) == 2
     for r in model.results_:
@@ -447,7 +468,7 @@ def _forced_heat_discovery(first, on_probation, prune_rounds):
     noise = 0.05 * np.std(exact.values) * np.random.default_rng(1).standard_normal(len(exact))
     data = measurements(exact.points, exact.values + noise, ("x", "t"), trajectory=exact.trajectory)
     result = discover(pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0), data, _small_net(2, 2, 0), library,
-                      recipe=Recipe(stages), n_collocation=500)
+                      recipe=Recipe(stages), n_collocation=500, journal=_shared_fit("heat-5%"))
     return result, data
 
 
@@ -565,7 +586,7 @@ def test_weak_form_selection_finds_the_heat_law_from_two_trajectories():
 
     model = PDEDiscovery(polynomial_library(["u"], ["x"], 2, 2), alternate=False, smooth_first=False,
                          network=_small_net, fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)], n_bootstrap=20,
-                         weak_form=True, test_width=0.1)
+                         weak_form=True, test_width=0.1, journal=_shared_fit("heat"))
     model.fit(_two_heat_trajectories())
     assert list(model.coefficients()) == ["u_xx"]
     assert abs(model.coefficients()["u_xx"] - 0.1) < 2e-4
@@ -596,7 +617,8 @@ def test_each_stage_draws_from_its_own_stream():
     fit, screen = FitData((pj.Adam(300, 3e-3), pj.LBFGS(300))), Screen(bootstrap=Bootstrap(20, None))
     data, library = _two_heat_trajectories(), polynomial_library(["u"], ["x"], 2, 2)
     domain = pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0)
-    plain, extra = (discover(domain, data, _small_net(2, 2, 0), library, recipe=Recipe(stages), n_collocation=500)
+    plain, extra = (discover(domain, data, _small_net(2, 2, 0), library, recipe=Recipe(stages), n_collocation=500,
+                             journal=_shared_fit("heat-300"))
                     for stages in ((fit, screen), (fit, Draw(), screen)))
     np.testing.assert_array_equal(plain.equation.coefficients, extra.equation.coefficients)
     assert plain.frequencies == extra.frequencies and plain.rounds[-1]["level"] == extra.rounds[-1]["level"]

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import pinnjax as pj
-from pinnjax.engine.compiled import CompiledProblem
 
 
 def heat_problem(n=256):
@@ -26,15 +25,8 @@ def small_net(seed=0):
     return pj.MLP(2, 1, 16, 2, key=jax.random.PRNGKey(seed))
 
 
-def test_training_traces_the_step_once_even_across_resampling(monkeypatch):
-    traces = []
-    original = CompiledProblem.loss_fn
-
-    def counting(self, params, batch, weights):
-        traces.append(1)
-        return original(self, params, batch, weights)
-
-    monkeypatch.setattr(CompiledProblem, "loss_fn", counting)
+def test_training_traces_the_step_once_even_across_resampling(loss_traces):
+    traces = loss_traces
     seen = []
     result = pj.solve(
         heat_problem(), small_net(), [pj.Adam(500)], chunk=50, resample_every=100,

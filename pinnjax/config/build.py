@@ -304,6 +304,17 @@ def build_phases(training: dict, node) -> list:
     return phases
 
 
+def build_balancing(node, training_node):
+    """The balancer of ``training.balancing`` ({type: grad_norm, every: 100, alpha: 0.9}), or None."""
+    if node is None:
+        return None
+    line = line_of(training_node, "balancing")
+    node = require_mapping(node, "training.balancing", "a balancing scheme, e.g. {type: grad_norm, every: 100}", line)
+    _, entry = choose(node, R.BALANCERS, "training.balancing", "balancing scheme", line)
+    params = take(node, entry.table, "training.balancing", ignore=("type",))
+    return _wrap("training.balancing", line, lambda: entry.make(**params))
+
+
 def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
     _, entry = choose(node, R.NETWORKS, "network", "network")
     params = take(node, entry.table, "network", ignore=("type",))
@@ -333,7 +344,8 @@ def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experim
         reference = build_reference(ref_node, problem.coordinates, problem.fields, base_dir)
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.OUTPUT, "output")
     solve_kwargs = {"seed": top["seed"], "dtype": top["dtype"], "method": training["method"], "chunk": training["chunk"],
-                    "resample_every": training["resample_every"], "scale_inputs": training["scale_inputs"]}
+                    "resample_every": training["resample_every"], "scale_inputs": training["scale_inputs"],
+                    "balancing": build_balancing(training["balancing"], training_node)}
     return Experiment(top["name"], top["seed"], top["dtype"], problem, network, phases, solve_kwargs, reference,
                       output, _absolute_files(config, base_dir))
 

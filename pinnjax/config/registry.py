@@ -22,6 +22,7 @@ from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Ro
 from ..reference import analytic, spectral
 from ..reference.burgers import NU as BURGERS_NU
 from ..reference.burgers import burgers as burgers_reference
+from ..train.balancing import Fixed, GradNorm, NTKTrace
 from ..train.phases import LBFGS, Adam
 from .schema import REQUIRED, Range, short_kind
 
@@ -140,9 +141,15 @@ PHASES = {
                     "max_linesearch_steps": (Range("posint", hi=1000), 30)}, LBFGS,
                    "L-BFGS, zoom line search; stops at gtol, patience or steps"),
 }
+BALANCE = {"every": (STEPS, GradNorm.every), "alpha": (Range("float", 0, 1, open_hi=True), GradNorm.alpha)}
+BALANCERS = {
+    "fixed": Entry({}, Fixed, "each term keeps its own weight"),
+    "grad_norm": Entry(BALANCE, GradNorm, "learning-rate annealing: equal gradient norms, moving average alpha"),
+    "ntk_trace": Entry(BALANCE, NTKTrace, "equal neural-tangent-kernel traces, moving average alpha"),
+}
 METHODS = ("forward", "taylor", "reverse")
 TRAINING = {"phases": ("list", REQUIRED), "resample_every": (STEPS, None), "chunk": (Range("posint", hi=100_000), 100),
-            "method": (METHODS, "forward"), "scale_inputs": ("bool", True)}
+            "method": (METHODS, "forward"), "scale_inputs": ("bool", True), "balancing": ("mapping", None)}
 
 GRID = {"nx": (Range("posint", hi=8192), 256), "nt": (Range("posint", hi=10_000), 101)}
 REFERENCES = {
@@ -236,6 +243,7 @@ def is_discovery(config) -> bool:
 # Where each typed component lives: path pattern -> registry ("*" = a list index).
 TYPED = {("domain", "geometry"): GEOMETRIES, ("terms", "*"): TERMS, ("terms", "*", "loss"): LOSS_ENTRIES,
          ("network",): NETWORKS, ("training", "phases", "*"): PHASES, ("reference",): REFERENCES,
+         ("training", "balancing"): BALANCERS,
          ("fit", "*"): PHASES, ("physics", "*"): PHASES, ("polish", "*"): PHASES, ("data", "reference"): REFERENCES,
          ("data_loss",): LOSS_ENTRIES}
 PLAIN = {(): TOP, ("domain",): DOMAIN, ("training",): TRAINING, ("output",): OUTPUT,
@@ -291,6 +299,7 @@ def describe_components() -> str:
     for title, entries in [("geometries (domain.geometry.type)", GEOMETRIES), ("terms (terms[i].type)", TERMS),
                            ("losses (a term's loss: a name, or {type, ...})", LOSS_ENTRIES),
                            ("networks (network.type)", NETWORKS), ("optimizers (training.phases[i].type)", PHASES),
+                           ("loss balancing (training.balancing.type)", BALANCERS),
                            ("references (reference.type)", REFERENCES)]:
         lines.append(title + ":")
         for name, e in entries.items():

@@ -123,6 +123,7 @@ def save_checkpoint(directory: str | os.PathLike, state: TrainState, keep: int =
             "reports": [dataclasses.asdict(r) for r in state.reports],
             "history": dataclasses.asdict(state.history),
             "extra": extra or {}, "has_extra_params": extra_params is not None,
+            "weights": state.weights, "balance": state.balance,
         }
         (tmp / "state.json").write_text(json.dumps(meta))
         write_checksums(tmp, FILES)
@@ -183,6 +184,7 @@ def _restore(path: Path, params_like, phases) -> tuple[TrainState, dict, object]
         phase=meta["phase"], phase_step=meta["phase_step"], step=meta["step"],
         opt_state=opt_state, lbfgs_prev=meta["lbfgs_prev"], lbfgs_stall=meta["lbfgs_stall"],
         reports=[PhaseReport(**r) for r in meta["reports"]], history=history,
+        weights=meta.get("weights"), balance=meta.get("balance"),
     )
     return state, meta.get("extra", {}), extra_params
 

@@ -4,10 +4,12 @@
 runs/<name>-<timestamp>/
   config.yaml        the resolved config (overrides applied)
   metrics.jsonl      one line per step: step, phase, total, per-term losses, lr, wall_time
+                     (and coefficients, the terms' weights under balancing, where updated)
   checkpoints/       step_<n>/ (atomic, with checksums; the last two kept)
   model.eqx          final parameters (equinox leaves; its SHA-256 in checksums.json)
   summary.json       final losses, relative L2 per field, wall time, steps/s, versions, seed
-  plots/             prediction.png, reference.png, error.png, losses.png
+  plots/             prediction.png, reference.png, error.png, losses.png (coefficients.png,
+                     weights.png where there are any)
 ```
 """
 
@@ -92,9 +94,10 @@ class MetricsLog:
                 self.phase_start[p] = h.step[j]
             row = {"step": h.step[i], "phase": self.phases[p].name, "total": h.total[i]}
             row.update({k: (None if np.isnan(v[i]) else v[i]) for k, v in h.terms.items()})
-            coefficients = {k: v[i] for k, v in h.coefficients.items() if i < len(v) and not np.isnan(v[i])}
-            if coefficients:
-                row["coefficients"] = coefficients
+            for key, series in (("coefficients", h.coefficients), ("weights", h.weights)):
+                recorded = {k: v[i] for k, v in series.items() if i < len(v) and not np.isnan(v[i])}
+                if recorded:
+                    row[key] = recorded
             row["lr"] = self._lr(p, h.step[i] - self.phase_start[p])
             row["wall_time"] = round(time.perf_counter() - self.t0, 3)
             lines.append(json.dumps(row))

@@ -58,18 +58,21 @@ def plot_losses(path: Path, history) -> None:
     plt.close(fig)
 
 
-def plot_coefficients(path: Path, history) -> None:
-    """Trajectories of the trainable coefficients (one panel each, physical values)."""
+def plot_trajectories(path: Path, steps, series: dict, log: bool = False) -> None:
+    """One panel per named series (NaN where not recorded) against the step: trainable
+    coefficients (physical values) or the terms' weights under balancing (log scale)."""
     import matplotlib.pyplot as plt
 
-    names = list(history.coefficients)
+    names = list(series)
     fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.2 * len(names)), dpi=110, sharex=True, squeeze=False)
-    steps = np.asarray(history.step)
+    steps = np.asarray(steps)
     for ax, name in zip(axes[:, 0], names):
-        v = np.asarray(history.coefficients[name])
+        v = np.asarray(series[name])
         ok = np.isfinite(v)
-        ax.plot(steps[: len(v)][ok], v[ok], lw=1.2)
+        ax.plot(steps[: len(v)][ok], v[ok], lw=1.2, marker="." if ok.sum() < 50 else None)
         ax.set_ylabel(name)
+        if log:
+            ax.set_yscale("log")
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("step")
     fig.tight_layout()
@@ -86,9 +89,11 @@ def plot_run(run_dir: Path, exp, result) -> list[Path]:
     out.mkdir(exist_ok=True)
     written = [out / "losses.png"]
     plot_losses(written[0], result.history)
-    if result.history.coefficients:
-        written.append(out / "coefficients.png")
-        plot_coefficients(written[-1], result.history)
+    h = result.history
+    for name, series, log in (("coefficients.png", h.coefficients, False), ("weights.png", h.weights, True)):
+        if series:
+            written.append(out / name)
+            plot_trajectories(written[-1], h.step, series, log)
     names = exp.problem.coordinates
     if exp.reference is not None and len(names) == 2:
         points, values, field = exp.reference

@@ -1,11 +1,12 @@
 """Training layer: optax phases, the compiled loop, ``solve``, its ``Result``, sharding.
 Imports from ``geometry``, ``problem``, ``engine`` and ``nn``; writes no files."""
 
+from .balancing import AbstractBalancer, Fixed, GradNorm, NTKTrace
 from .loop import History, PhaseReport, Trainer, TrainState
 from .phases import LBFGS, AbstractPhase, Adam, Optax
 from .result import Result, relative_l2
 from .sharding import point_mesh
 from .solve import solve
 
-__all__ = ["AbstractPhase", "Adam", "History", "LBFGS", "Optax", "PhaseReport", "Result", "TrainState", "Trainer",
+__all__ = ["AbstractBalancer", "Fixed", "GradNorm", "NTKTrace", "AbstractPhase", "Adam", "History", "LBFGS", "Optax", "PhaseReport", "Result", "TrainState", "Trainer",
            "point_mesh", "relative_l2", "solve"]

@@ -20,6 +20,7 @@ import numpy as np
 import optax
 
 from ..engine.compiled import CompiledProblem
+from .balancing import AbstractBalancer, term_statistics
 from .phases import AbstractPhase, StopTest
 
 STOP_REASONS = {0: "step budget", 1: "gradient tolerance", 2: "no progress", 3: "non-finite loss"}
@@ -51,10 +52,17 @@ class History:
     total: list = dataclasses.field(default_factory=list)
     terms: dict = dataclasses.field(default_factory=dict)
     coefficients: dict = dataclasses.field(default_factory=dict)
+    weights: dict = dataclasses.field(default_factory=dict)
 
     def extend(self, start: int, phase: int, totals: np.ndarray, terms: dict[str, np.ndarray],
-               coefficients: dict[str, float] | None = None):
+               coefficients: dict[str, float] | None = None, weights: dict[str, float] | None = None):
+        """Append a chunk of ``len(totals)`` steps; ``coefficients`` and ``weights`` (the
+        terms' weights, when a balancer updated them) are recorded at its last step."""
         n = len(totals)
+        if n and (weights or self.weights):
+            for name in set(self.weights) | set(weights or {}):
+                past = self.weights.setdefault(name, [float("nan")] * len(self.step))
+                past.extend([float("nan")] * (n - 1) + [float((weights or {}).get(name, float("nan")))])
         self.step.extend(range(start, start + n))
         self.phase.extend([phase] * n)
         self.total.extend(np.asarray(totals, float).tolist())
@@ -65,11 +73,19 @@ class History:
                 self.coefficients.setdefault(name, []).extend([float("nan")] * (n - 1) + [float(value)])
 
     def as_arrays(self) -> dict[str, np.ndarray]:
-        """{"step", "phase", "total", term names..., "coefficient:<name>"...}: arrays (steps,)."""
+        """{"step", "phase", "total", term names..., "coefficient:<name>"..., "weight:<term>"...}:
+        arrays (steps,)."""
         out = {"step": np.array(self.step), "phase": np.array(self.phase), "total": np.array(self.total)}
         out.update({k: np.array(v) for k, v in self.terms.items()})
         out.update({f"coefficient:{k}": np.array(v) for k, v in self.coefficients.items()})
+        out.update({f"weight:{k}": np.array(v) for k, v in self.weights.items()})
         return out
+
+
+def _placed(weights: dict, values: dict[str, float]) -> dict:
+    """``values`` as arrays of ``weights``' dtype on their devices (an argument of the
+    compiled step: new values, no new trace)."""
+    return {k: jax.device_put(jnp.asarray(values[k], w.dtype), w.sharding) for k, w in weights.items()}
 
 
 def _where_finite(ok, new, old):
@@ -169,13 +185,16 @@ class TrainState:
     lbfgs_stall: int = 0
     reports: list = dataclasses.field(default_factory=list)
     history: History = dataclasses.field(default_factory=History)
+    weights: dict | None = None  # the terms' current weights when a balancer sets them
+    balance: dict | None = None  # the balancer's state
 
     def copy(self, **changes) -> TrainState:
         """A copy with ``changes`` that training can advance without touching this state:
         its containers (history, reports, batch, random state) are new; arrays are shared
         (they are immutable)."""
         fresh = {"host_batch": dict(self.host_batch), "reports": list(self.reports),
-                 "rng_state": copy.deepcopy(self.rng_state), "history": copy.deepcopy(self.history)}
+                 "rng_state": copy.deepcopy(self.rng_state), "history": copy.deepcopy(self.history),
+                 "weights": copy.deepcopy(self.weights), "balance": copy.deepcopy(self.balance)}
         return dataclasses.replace(self, **{**fresh, **changes})
 
 
@@ -192,6 +211,8 @@ class Trainer:
     put: Callable
     callback: Callable | None = None
     multiple_of: int = 1
+    balancer: AbstractBalancer | None = None
+    _stats: Callable | None = dataclasses.field(default=None, init=False, repr=False)
 
     def draw(self, previous=None) -> dict:
         host = self.compiled.draw_batch(self.rng, previous, self.multiple_of)
@@ -214,13 +235,18 @@ class Trainer:
     def run(self, state: TrainState, phases, weights) -> TrainState:
         """Run ``phases`` from ``state.phase`` / ``state.phase_step`` to the end."""
         batch = self.put(state.host_batch)
+        if self.balancer is not None and state.balance is None:
+            state.balance = self.balancer.init({k: float(v) for k, v in weights.items()})
+            state.weights = self.balancer.weights(state.balance)
+        if state.weights is not None:
+            weights = _placed(weights, state.weights)
         while state.phase < len(phases):
             phase = phases[state.phase]
             t0 = time.perf_counter()
             if phase.needs_line_search(state.params):
                 report = self._line_search(state, phase, batch, weights)
             else:
-                report, batch = self._first_order(state, phase, batch, weights)
+                report, batch, weights = self._first_order(state, phase, batch, weights)
             report.wall_time = time.perf_counter() - t0
             state.reports.append(report)
             state.phase, state.phase_step, state.opt_state = state.phase + 1, 0, None
@@ -241,8 +267,9 @@ class Trainer:
         while state.phase_step < phase.steps:
             done = state.phase_step
             length = min(self.chunk, phase.steps - done)
-            if self.resample_every:
-                length = min(length, self.resample_every - (done % self.resample_every))
+            for every in (self.resample_every, self._balance_every()):
+                if every:
+                    length = min(length, every - (done % every))
             if length not in runners:
                 tc = time.perf_counter()
                 runners[length] = first_order_chunk(self.compiled, optimizer, length).lower(
@@ -250,8 +277,12 @@ class Trainer:
                 compile_time += time.perf_counter() - tc
             params, opt_state, totals, losses = runners[length](state.params, opt_state, batch, weights)
             totals, losses = np.asarray(totals), {k: np.asarray(v) for k, v in losses.items()}
-            state.history.extend(state.step, state.phase, totals, losses, self._coefficients(params))
             state.params, state.opt_state = params, opt_state
+            updated = None
+            if self._balance_every() and (state.phase_step + length) % self._balance_every() == 0:
+                updated = self._rebalance(state, batch)
+                weights = _placed(weights, updated)
+            state.history.extend(state.step, state.phase, totals, losses, self._coefficients(params), updated)
             state.phase_step += length
             state.step += length
             if not np.all(np.isfinite(totals)):
@@ -265,7 +296,21 @@ class Trainer:
             if self._notify(state, phase, float(totals[-1]), {k: float(v[-1]) for k, v in losses.items()}):
                 reason = "stopped by callback"
                 break
-        return self._report(state, phase, reason, compile_time, message), batch
+        return self._report(state, phase, reason, compile_time, message), batch, weights
+
+    def _balance_every(self) -> int:
+        return self.balancer.every if self.balancer is not None else 0
+
+    def _rebalance(self, state: TrainState, batch) -> dict[str, float]:
+        """New weights from the balancer, measured at ``state.params`` on ``batch``."""
+        kind = self.balancer.measure()
+        stats = {}
+        if kind is not None:
+            if self._stats is None:
+                self._stats = term_statistics(self.compiled, kind)
+            stats = {k: float(v) for k, v in self._stats(state.params, batch).items()}
+        state.weights, state.balance = self.balancer.update(state.balance, stats)
+        return state.weights
 
     def _line_search(self, state: TrainState, phase: AbstractPhase, batch, weights):
         optimizer = phase.build()

@@ -14,6 +14,7 @@ import optax
 from ..engine.compiled import compile_problem
 from ..engine.derivatives import DEFAULT_METHOD
 from ..problem.problem import Problem
+from .balancing import AbstractBalancer
 from .loop import Trainer, TrainState
 from .phases import LBFGS, AbstractPhase, Adam
 from .result import Result
@@ -91,6 +92,7 @@ def solve(
     mesh: jax.sharding.Mesh | None = None,
     callback: Callable[[dict], None] | None = None,
     resume: TrainState | None = None,
+    balancing: AbstractBalancer | None = None,
 ) -> Result:
     """Train ``network`` on ``problem`` through ``phases``; returns a :class:`Result`.
 
@@ -102,7 +104,8 @@ def solve(
     :class:`~pinnjax.train.TrainState`) is what a checkpoint saves; a callback returning
     ``True`` ends training there (stop reason "stopped by callback"). ``resume=state``
     continues from it exactly (same later batches and losses as an uninterrupted run)
-    and leaves ``state`` itself unchanged.
+    and leaves ``state`` itself unchanged. ``balancing``: how the terms' weights change
+    during first-order phases (:mod:`pinnjax.train.balancing`; default: fixed).
     """
     _check_solve_args(problem, network, phases, dtype, chunk, resample_every)
     jdtype = DTYPES[dtype]
@@ -114,7 +117,7 @@ def solve(
         rng = np.random.default_rng(seed)
         trainer = Trainer(
             compiled, np.dtype(dtype), chunk, resample_every, rng,
-            batch_placer(mesh), callback, 1 if mesh is None else mesh.size,
+            batch_placer(mesh), callback, 1 if mesh is None else mesh.size, balancing,
         )
         if resume is None:
             host_batch = trainer.draw()
