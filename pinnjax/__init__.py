@@ -40,6 +40,7 @@ from .problem import (
     AbstractPointwiseLoss,
     AbstractTerm,
     AbstractValueCondition,
+    Causal,
     Cauchy,
     Coefficient,
     Data,
@@ -79,6 +80,7 @@ __all__ = [
     # problems
     "Problem", "Coefficient", "Sample", "Given",
     "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm", "AbstractValueCondition",
+    "Causal",
     # domains
     "AbstractDomain", "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",
     "Union", "Difference", "Intersection", "SpaceTime",

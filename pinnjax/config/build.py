@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry.spacetime import SpaceTime
+from ..problem.causal import Causal
 from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
 from ..problem.points import Given, Sample
@@ -153,6 +154,8 @@ def build_term(node, path: str, base_dir: Path, domain, line):
     common = {"loss": build_loss(p["loss"], f"{path}.loss", line_of(node, "loss")), "weight": p["weight"]}
     if p["name"]:
         common["name"] = p["name"]
+    if p.get("causal") is not None:
+        common["causal"] = _causal(p["causal"], join(path, "causal"), line_of(node, "causal"), domain)
     if kind == "data":
         return _data_term(p, path, node, base_dir, tuple(domain.coordinate_names), common, entry)
     if kind == "initial" and not isinstance(domain, SpaceTime):
@@ -164,6 +167,15 @@ def build_term(node, path: str, base_dir: Path, domain, line):
     default_part = entry.part or p["on"]
     points = build_points(p["points"], join(path, "points"), default_part, line_of(node, "points"), domain, needs_normals)
     return _wrap(path, line_of(node, "type"), lambda: entry.make(p, points, common))
+
+
+def _causal(node, path: str, line, domain) -> Causal:
+    """``causal: {slices: 32, epsilon: 1.0, ...}`` of a pde term."""
+    node = require_mapping(node, path, "causal weighting, e.g. {slices: 32, epsilon: 1.0}", line)
+    if not isinstance(domain, SpaceTime):
+        raise ConfigError(path, "causal weighting orders the residual in time: add domain.time: [t0, t1]", line)
+    params = take(node, R.CAUSAL, path)
+    return _wrap(path, line, lambda: Causal(**params))
 
 
 def _data_term(p, path, node, base_dir, coords, common, entry):

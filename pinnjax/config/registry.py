@@ -16,6 +16,7 @@ from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
 from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
+from ..problem.causal import Causal
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
 from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
@@ -84,10 +85,15 @@ GEOMETRIES = {
 CSG = ("union", "intersection", "difference")
 DOMAIN = {"geometry": ("mapping", REQUIRED), "time": (COORDINATES, None)}
 
+CAUSAL = {"slices": (Range("posint", hi=10_000), Causal.slices),
+          "epsilon": (Range("float", 0, 1e6, open_lo=True), Causal.epsilon),
+          "tol": (Range("float", 0, 1, open_lo=True), Causal.tol), "factor": (Range("float", 1, 1e3), Causal.factor),
+          "max_epsilon": (Range("float", 0, 1e6, open_lo=True), Causal.max_epsilon), "every": (STEPS, Causal.every)}
 COMMON_TERM = {"name": ("name", None), "loss": ("loss", "mse"), "weight": (Range("float", 0, 1e9), 1.0)}
 COND = {"on": ("str", "boundary"), "points": ("points", 100)}
 TERMS = {
-    "pde": Entry({"residual": ("expr", REQUIRED), "points": ("points", 1000), **COMMON_TERM},
+    "pde": Entry({"residual": ("expr", REQUIRED), "points": ("points", 1000), "causal": ("mapping", None),
+                  **COMMON_TERM},
                  lambda p, pts, c: PDE(p["residual"], pts, **c), "residual = 0 at points", "interior"),
     "dirichlet": Entry({"field": ("str", REQUIRED), "value": ("expr", 0.0), **COND, **COMMON_TERM},
                        lambda p, pts, c: Dirichlet(p["field"], p["value"], p["on"], pts, **c), "field = value on part `on`"),

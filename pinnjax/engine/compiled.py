@@ -17,6 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry.base import AbstractDomain
+from ..geometry.spacetime import SpaceTime
+from ..problem.causal import EPSILON
 from ..problem.names import parse_derivative_name
 from ..problem.problem import Problem
 from ..problem.terms import BoundTerm
@@ -115,7 +117,23 @@ class CompiledProblem:
         return jnp.broadcast_to(r, x.shape[:1] + jnp.shape(r)[1:])
 
     def term_losses(self, params, batch) -> dict[str, jax.Array]:
-        return {t.name: t.loss(self.term_residual(t, params, batch[t.name])).mean() for t in self.terms}
+        out = {}
+        for t in self.terms:
+            pointwise = t.loss(self.term_residual(t, params, batch[t.name]))
+            if t.causal is None:
+                out[t.name] = pointwise.mean()
+            else:
+                out[t.name] = t.causal.reduce(pointwise, batch[t.name], *self._time_span())
+        return out
+
+    def _time_span(self) -> tuple[float, float]:
+        return float(self.lower[-1]), float(self.upper[-1])
+
+    def causal_min_weights(self, params, batch) -> dict[str, jax.Array]:
+        """{causal term: its smallest time-slice weight} (what the ε schedule reads)."""
+        return {t.name: t.causal.min_weight(t.loss(self.term_residual(t, params, batch[t.name])), batch[t.name],
+                                            *self._time_span())
+                for t in self.terms if t.causal is not None}
 
     def loss_fn(self, params, batch, weights) -> tuple[jax.Array, dict[str, jax.Array]]:
         """(total, per-term losses); total = sum of weight × term loss."""
@@ -134,6 +152,9 @@ class CompiledProblem:
             if t.pair_axis is not None:
                 b["x"] = b["x"].copy()
                 b["x"][:, t.pair_axis] = self.lower[t.pair_axis]
+            if t.causal is not None:  # ε: kept across redraws (the schedule owns it)
+                kept = previous.get(t.name, {}).get(EPSILON) if previous is not None else None
+                b[EPSILON] = t.causal.initial(b["x"].dtype) if kept is None else kept
             batch[t.name] = b
         return batch
 
@@ -144,6 +165,10 @@ class CompiledProblem:
 def compile_problem(problem: Problem, network, method: str = DEFAULT_METHOD, scale_inputs: bool = True):
     """Bind the problem's terms and split the network; returns (CompiledProblem, net arrays)."""
     terms = problem.bind()
+    causal = [t.name for t in terms if t.causal is not None]
+    if causal and not isinstance(problem.domain, SpaceTime):
+        raise ValueError(f"term(s) {causal} use causal weighting, which needs a time coordinate: make the domain "
+                         "a pinnjax.SpaceTime(geometry, t0, t1)")
     arrays, static = eqx.partition(network, eqx.is_inexact_array)
     lower, upper = domain_bounds(problem.domain)
     compiled = CompiledProblem(problem, terms, static, lower, upper, method, scale_inputs)

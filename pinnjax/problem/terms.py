@@ -18,6 +18,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from .causal import Causal
 from .losses import AbstractPointwiseLoss, get_loss
 from .points import Given, Sample, as_points
 from .residuals import Namespace, as_residual, coordinate_function
@@ -41,6 +42,7 @@ class BoundTerm:
     weight: float
     points: Sample | Given
     pair_axis: int | None = None
+    causal: Causal | None = None
 
 
 class AbstractTerm(eqx.Module):
@@ -58,7 +60,7 @@ class AbstractTerm(eqx.Module):
     def _bound(self, names, fn, pair_names=(), pair_axis=None) -> BoundTerm:
         return BoundTerm(
             self.name, tuple(dict.fromkeys(names)), tuple(pair_names), fn,
-            self.loss, float(self.weight), self.points, pair_axis,
+            self.loss, float(self.weight), self.points, pair_axis, getattr(self, "causal", None),
         )
 
 
@@ -73,7 +75,9 @@ class PDE(AbstractTerm):
 
     ``residual``: text (``"u_t + u*u_x - nu*u_xx"``) or a Python function of named
     quantities (``lambda u_t, u, u_x, u_xx, nu: ...``). Any point set works, so this
-    is also the general term for custom boundary residuals.
+    is also the general term for custom boundary residuals. ``causal``: weight the
+    residual over time slices so that later times train only once earlier ones are
+    fitted (:class:`~pinnjax.problem.causal.Causal`; needs a ``SpaceTime`` domain).
     """
 
     residual: object
@@ -81,13 +85,18 @@ class PDE(AbstractTerm):
     name: str = "pde"
     loss: AbstractPointwiseLoss = eqx.field(default_factory=lambda: get_loss("mse"))
     weight: float = 1.0
+    causal: Causal | None = None
 
-    def __init__(self, residual, points=1000, *, name="pde", loss="mse", weight=1.0):
+    def __init__(self, residual, points=1000, *, name="pde", loss="mse", weight=1.0, causal=None):
         self.residual = residual
         self.points = as_points(points, "interior")
         self.name = name
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
+        if causal is not None and not isinstance(causal, Causal):
+            raise TypeError(f"PDE.causal must be a pinnjax.Causal(slices=..., epsilon=...) or None, "
+                            f"got {type(causal).__name__}")
+        self.causal = causal
 
     def bind(self, ns):
         r = as_residual(self.residual, ns, f"term {self.name!r}")

@@ -8,5 +8,21 @@ from .result import Result, relative_l2
 from .sharding import point_mesh
 from .solve import solve
 
-__all__ = ["AbstractBalancer", "Fixed", "GradNorm", "NTKTrace", "AbstractPhase", "Adam", "History", "LBFGS", "Optax", "PhaseReport", "Result", "TrainState", "Trainer",
-           "point_mesh", "relative_l2", "solve"]
+__all__ = [
+           "LBFGS",
+           "AbstractBalancer",
+           "AbstractPhase",
+           "Adam",
+           "Fixed",
+           "GradNorm",
+           "History",
+           "NTKTrace",
+           "Optax",
+           "PhaseReport",
+           "Result",
+           "TrainState",
+           "Trainer",
+           "point_mesh",
+           "relative_l2",
+           "solve",
+]

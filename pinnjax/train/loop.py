@@ -20,6 +20,7 @@ import numpy as np
 import optax
 
 from ..engine.compiled import CompiledProblem
+from ..problem.causal import EPSILON
 from .balancing import AbstractBalancer, term_statistics
 from .phases import AbstractPhase, StopTest
 
@@ -213,6 +214,7 @@ class Trainer:
     multiple_of: int = 1
     balancer: AbstractBalancer | None = None
     _stats: Callable | None = dataclasses.field(default=None, init=False, repr=False)
+    _causal: Callable | None = dataclasses.field(default=None, init=False, repr=False)
 
     def draw(self, previous=None) -> dict:
         host = self.compiled.draw_batch(self.rng, previous, self.multiple_of)
@@ -267,7 +269,7 @@ class Trainer:
         while state.phase_step < phase.steps:
             done = state.phase_step
             length = min(self.chunk, phase.steps - done)
-            for every in (self.resample_every, self._balance_every()):
+            for every in (self.resample_every, self._balance_every(), *self._causal_every()):
                 if every:
                     length = min(length, every - (done % every))
             if length not in runners:
@@ -278,10 +280,13 @@ class Trainer:
             params, opt_state, totals, losses = runners[length](state.params, opt_state, batch, weights)
             totals, losses = np.asarray(totals), {k: np.asarray(v) for k, v in losses.items()}
             state.params, state.opt_state = params, opt_state
-            updated = None
-            if self._balance_every() and (state.phase_step + length) % self._balance_every() == 0:
+            updated, reached = None, state.phase_step + length
+            if self._balance_every() and reached % self._balance_every() == 0:
                 updated = self._rebalance(state, batch)
                 weights = _placed(weights, updated)
+            if any(reached % every == 0 for every in self._causal_every()):
+                updated = {**(updated or {}), **self._causal_schedule(state, batch, reached)}
+                batch = self.put(state.host_batch)
             state.history.extend(state.step, state.phase, totals, losses, self._coefficients(params), updated)
             state.phase_step += length
             state.step += length
@@ -297,6 +302,26 @@ class Trainer:
                 reason = "stopped by callback"
                 break
         return self._report(state, phase, reason, compile_time, message), batch, weights
+
+    def _causal_every(self) -> tuple[int, ...]:
+        return tuple({t.causal.every for t in self.compiled.terms if t.causal is not None})
+
+    def _causal_schedule(self, state: TrainState, batch, reached: int) -> dict[str, float]:
+        """Advance each causal term's ε (in the host batch) that is due at step ``reached``
+        of the phase; returns what is logged: ``<term>:epsilon``, ``<term>:causal_min``."""
+        if self._causal is None:
+            self._causal = jax.jit(self.compiled.causal_min_weights)
+        lowest = self._causal(state.params, batch)
+        logged = {}
+        for t in self.compiled.terms:
+            if t.causal is None or reached % t.causal.every:
+                continue
+            eps = float(state.host_batch[t.name][EPSILON])
+            new = t.causal.next_epsilon(eps, float(lowest[t.name]))
+            state.host_batch = {**state.host_batch, t.name: {**state.host_batch[t.name], EPSILON: np.asarray(
+                new, state.host_batch[t.name][EPSILON].dtype)}}
+            logged.update({f"{t.name}:epsilon": new, f"{t.name}:causal_min": float(lowest[t.name])})
+        return logged
 
     def _balance_every(self) -> int:
         return self.balancer.every if self.balancer is not None else 0

@@ -27,7 +27,8 @@ def batch_placer(mesh: Mesh | None):
     if mesh is None:
         return lambda tree: jax.tree_util.tree_map(jax.numpy.asarray, tree)
     sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
-    return lambda tree: jax.tree_util.tree_map(lambda a: jax.device_put(a, sharding), tree)
+    whole = NamedSharding(mesh, PartitionSpec())  # scalars (e.g. a causal term's epsilon)
+    return lambda tree: jax.tree_util.tree_map(lambda a: jax.device_put(a, sharding if np.ndim(a) else whole), tree)
 
 
 def replicate(tree, mesh: Mesh | None):
