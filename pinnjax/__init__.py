@@ -28,6 +28,7 @@ from .nn import (
     FourierFeatures,
     ModifiedMLP,
     PeriodicEmbedding,
+    factorize,
     fourier_mlp,
     from_flax_linen,
     from_flax_nnx,
@@ -87,7 +88,7 @@ __all__ = [
     # losses
     "LOSSES", "AbstractPointwiseLoss", "MSE", "MAE", "Huber", "PseudoHuber", "LogCosh", "Cauchy",
     # networks
-    "MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp",
+    "MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp", "factorize",
     "from_flax_linen", "from_flax_nnx",
     # training
     "solve", "AbstractPhase", "Adam", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",

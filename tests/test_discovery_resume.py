@@ -60,6 +60,7 @@ def summary(run_dir):
     return json.loads((Path(run_dir) / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_a_discovery_run_again_reads_its_trainings_back_and_retrains_a_damaged_one(config, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["discover", str(config()), "--out", str(run), "--quiet"]) == 0

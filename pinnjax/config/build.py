@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry.spacetime import SpaceTime
+from ..nn.networks import factorize
 from ..problem.causal import Causal
 from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
@@ -330,9 +331,15 @@ def build_balancing(node, training_node):
 def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
     _, entry = choose(node, R.NETWORKS, "network", "network")
     params = take(node, entry.table, "network", ignore=("type",))
+    rwf = params.pop("rwf")
+    if rwf is not None:  # random weight factorization of every dense layer: {mean, std}
+        rwf = take(require_mapping(rwf, "network.rwf", "{mean: 1.0, std: 0.1} (or {} for these defaults)",
+                                   line_of(node, "rwf")), R.RWF, "network.rwf")
+    rwf_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1)  # the network's own key stays as it was
     with jax.enable_x64(dtype == "float64"):
-        return _wrap("network", line_of(node, "type"), lambda: entry.make(
+        net = _wrap("network", line_of(node, "type"), lambda: entry.make(
             in_size, out_size, jax.random.PRNGKey(seed), jnp.dtype(dtype), **params))
+        return net if rwf is None else factorize(net, rwf["mean"], rwf["std"], key=rwf_key)
 
 
 def take_top(config: dict, table: dict) -> dict:

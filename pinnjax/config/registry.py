@@ -15,7 +15,7 @@ from .. import geometry as geo
 from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
 from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
-from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, ModifiedMLP, fourier_mlp
+from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, fourier_mlp
 from ..problem.causal import Causal
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
@@ -123,7 +123,8 @@ LOSS_ENTRIES = {name: Entry(table, LOSSES[name], (LOSSES[name].__doc__ or "").st
 assert set(LOSS_ENTRIES) == set(LOSSES)
 
 NET_COMMON = {"width": (Range("posint", hi=4096), 32), "depth": (Range("posint", hi=64), 4), "activation": (tuple(ACTIVATIONS), "tanh"),
-              "init": (tuple(INITIALIZERS), "glorot_normal")}
+              "init": (tuple(INITIALIZERS), "glorot_normal"), "rwf": ("mapping", None)}
+RWF = {"mean": (Range("float", -10, 10), RWF_MEAN), "std": (Range("float", 0, 10), RWF_STD)}
 NETWORKS = {
     "mlp": Entry(NET_COMMON, lambda d, m, key, dtype, width, depth, activation, init:
                  MLP(d, m, width, depth, activation, init, key=key, dtype=dtype), "multilayer perceptron"),

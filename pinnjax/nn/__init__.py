@@ -6,11 +6,13 @@ from .networks import (
            INITIALIZERS,
            MLP,
            Embedded,
+           FactorizedLinear,
            FourierFeatures,
            ModifiedMLP,
            PeriodicEmbedding,
+           factorize,
            fourier_mlp,
 )
 
-__all__ = ["ACTIVATIONS", "INITIALIZERS", "MLP", "Embedded", "FourierFeatures", "ModifiedMLP", "PeriodicEmbedding",
-           "fourier_mlp", "from_flax_linen", "from_flax_nnx"]
+__all__ = ["ACTIVATIONS", "INITIALIZERS", "MLP", "Embedded", "FactorizedLinear", "FourierFeatures", "ModifiedMLP", "PeriodicEmbedding",
+           "factorize", "fourier_mlp", "from_flax_linen", "from_flax_nnx"]

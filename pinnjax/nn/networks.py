@@ -11,6 +11,8 @@ leaves, ``eqx.filter(model, eqx.is_inexact_array)``).
 - :class:`PeriodicEmbedding`: exact periodicity in chosen coordinates.
 - :class:`Embedded`: ``network(embedding(x))``; :func:`fourier_mlp` builds one.
 - :class:`ModifiedMLP`: the gated MLP of Wang, Teng & Perdikaris (2021).
+- :func:`factorize`: random weight factorization of every dense layer of any of them
+  (Wang, Wang, Seidman & Perdikaris 2022).
 """
 
 from __future__ import annotations
@@ -163,6 +165,50 @@ class Linear(eqx.Module):
 
     def __call__(self, x: Array) -> Array:
         return self.weight @ x + self.bias
+
+
+RWF_MEAN, RWF_STD = 1.0, 0.1  # the defaults of random weight factorization (as in jaxpi)
+
+
+class FactorizedLinear(eqx.Module):
+    """``diag(exp(s)) V x + b``: a dense layer whose weight is factorized into a trained
+    per-unit scale exp(s) and a direction matrix V (random weight factorization). Built from
+    a :class:`Linear` with s ~ N(mean, std²) and V = W / exp(s), so it starts as the same map."""
+
+    scale: Array
+    direction: Array
+    bias: Array
+
+    def __init__(self, linear: Linear, mean: float = RWF_MEAN, std: float = RWF_STD, *, key: Array):
+        dtype = linear.weight.dtype
+        self.scale = mean + std * jax.random.normal(key, (linear.weight.shape[0],), dtype)
+        self.direction = linear.weight / jnp.exp(self.scale)[:, None]
+        self.bias = linear.bias
+
+    @property
+    def weight(self) -> Array:
+        return jnp.exp(self.scale)[:, None] * self.direction
+
+    def __call__(self, x: Array) -> Array:
+        return self.weight @ x + self.bias
+
+
+def factorize(network: eqx.Module, mean: float = RWF_MEAN, std: float = RWF_STD, *, key: Array) -> eqx.Module:
+    """``network`` with every :class:`Linear` layer replaced by a :class:`FactorizedLinear`
+    (the same function at the start; trained through scale and direction). Works for
+    :class:`MLP`, :class:`ModifiedMLP`, :func:`fourier_mlp` and any module built from
+    :class:`Linear` layers; raises ValueError when ``network`` has none."""
+    if not (isinstance(mean, numbers.Real) and math.isfinite(mean)) or not (isinstance(std, numbers.Real) and std >= 0):
+        raise ValueError(f"factorize: mean must be a finite number and std >= 0 (e.g. mean=1.0, std=0.1), "
+                         f"got mean={mean!r}, std={std!r}")
+    layers = [leaf for leaf in jax.tree_util.tree_leaves(network, is_leaf=lambda n: isinstance(n, Linear))
+              if isinstance(leaf, Linear)]
+    if not layers:
+        raise ValueError(f"factorize: {type(network).__name__} has no pinnjax Linear layer to factorize")
+    keys = iter(jax.random.split(key, len(layers)))
+    return jax.tree_util.tree_map(
+        lambda n: FactorizedLinear(n, mean, std, key=next(keys)) if isinstance(n, Linear) else n,
+        network, is_leaf=lambda n: isinstance(n, Linear))
 
 
 class MLP(eqx.Module):
