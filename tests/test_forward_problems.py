@@ -21,6 +21,7 @@ def train(bench, width=24, depth=3, adam=1500, lbfgs=1500, **kw):
     return result.relative_l2(bench.points, bench.values)
 
 
+@pytest.mark.slow
 def test_laplace_square():
     # measured 1.8e-3 (9 s)
     assert train(zoo.laplace(n_interior=800, n_boundary=200)) < 9e-3
