@@ -61,3 +61,9 @@ def loss_traces(monkeypatch):
 
     monkeypatch.setattr(CompiledProblem, "loss_fn", counting)
     return traces
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first (stable otherwise): the longest ones then start while the other
+    workers still have short tests to take, instead of running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..geometry.spacetime import SpaceTime
 from ..nn.networks import factorize
+from ..problem.adaptive import RAD
 from ..problem.causal import Causal
 from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
@@ -136,7 +137,13 @@ def build_points(value, path: str, default_part: str, line, domain, needs_normal
     part = params["part"] or default_part
     if params["part"] is not None:
         _check_part(domain, part, join(path, "part"), line_of(value, "part"), needs_normals)
-    return _wrap(path, line, lambda: Sample(params["n"], part, params["sampler"], params["resample"]))
+    adaptive = params["adaptive"]
+    if adaptive is not None:  # RAD: {k, c, candidates}
+        where = join(path, "adaptive")
+        adaptive = take(require_mapping(adaptive, where, "{k: 1, c: 1, candidates: 10} (or {} for these)",
+                                        line_of(value, "adaptive")), R.ADAPTIVE, where)
+        adaptive = _wrap(where, line, lambda: RAD(**adaptive))
+    return _wrap(path, line, lambda: Sample(params["n"], part, params["sampler"], params["resample"], adaptive))
 
 
 def build_loss(value, path: str, line):

@@ -16,6 +16,7 @@ from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
 from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, fourier_mlp
+from ..problem.adaptive import RAD
 from ..problem.causal import Causal
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
@@ -114,7 +115,9 @@ TERMS = {
                   "measured values: .npz (or .csv) with one column per coordinate and per target"),
 }
 POINTS = {"n": (POINT_COUNT, REQUIRED), "sampler": (tuple(SAMPLERS), "sobol"), "part": ("str", None),
-          "resample": ("bool", True)}
+          "resample": ("bool", True), "adaptive": ("mapping", None)}
+ADAPTIVE = {"k": (Range("float", 0, 1e3), RAD.k), "c": (Range("float", 0, 1e3), RAD.c),
+            "candidates": (Range("posint", hi=1000), RAD.candidates)}
 
 LOSSES_TABLE = {"mse": {}, "mae": {}, "huber": {"delta": (POSITIVE, 1.0)}, "pseudo_huber": {"delta": (POSITIVE, 1.0)},
                 "log_cosh": {"scale": (POSITIVE, 1.0)}, "cauchy": {"scale": (POSITIVE, 1.0)}}

@@ -49,6 +49,8 @@ class CompiledProblem:
     upper: np.ndarray
     method: str = DEFAULT_METHOD
     scale_inputs: bool = True
+    # one jit'd residual per adaptive term (RAD draws): compiled once, candidates keep their shape
+    _pointwise: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def term_names(self) -> tuple[str, ...]:
@@ -141,22 +143,43 @@ class CompiledProblem:
         total = sum(weights[n] * losses[n] for n in self.term_names)
         return total, losses
 
-    def draw_batch(self, rng: np.random.Generator, previous=None, multiple_of: int = 1):
-        """Host arrays for every term; with ``previous``, only resampled terms change."""
+    def draw_batch(self, rng: np.random.Generator, previous=None, multiple_of: int = 1, params=None):
+        """Host arrays for every term; with ``previous``, only resampled terms change; with
+        ``params``, adaptive terms draw where their residual is large."""
         batch = {}
         for t in self.terms:
             if previous is not None and not t.points.resample:
                 batch[t.name] = previous[t.name]
                 continue
-            b = t.points.draw(self.problem.domain, rng, multiple_of)
-            if t.pair_axis is not None:
-                b["x"] = b["x"].copy()
-                b["x"][:, t.pair_axis] = self.lower[t.pair_axis]
+            adaptive = getattr(t.points, "adaptive", None)
+            if adaptive is not None and params is not None:
+                b = self._adaptive_draw(t, adaptive, rng, multiple_of, params)
+            else:
+                b = self._drawn(t, t.points, rng, multiple_of)
             if t.causal is not None:  # ε: kept across redraws (the schedule owns it)
                 kept = previous.get(t.name, {}).get(EPSILON) if previous is not None else None
                 b[EPSILON] = t.causal.initial(b["x"].dtype) if kept is None else kept
             batch[t.name] = b
         return batch
+
+    def _drawn(self, t: BoundTerm, points, rng, multiple_of: int) -> dict[str, np.ndarray]:
+        b = points.draw(self.problem.domain, rng, multiple_of)
+        if t.pair_axis is not None:
+            b["x"] = b["x"].copy()
+            b["x"][:, t.pair_axis] = self.lower[t.pair_axis]
+        return b
+
+    def _adaptive_draw(self, t: BoundTerm, adaptive, rng, multiple_of: int, params) -> dict[str, np.ndarray]:
+        """RAD: ``candidates`` x n fresh points, n of them kept with probability rising with
+        the residual at ``params``."""
+        n = -(-t.points.n // multiple_of) * multiple_of
+        candidates = self._drawn(t, dataclasses.replace(t.points, n=n * adaptive.candidates), rng, 1)
+        if t.name not in self._pointwise:
+            self._pointwise[t.name] = jax.jit(lambda p, b, t=t: self.term_residual(t, p, b))
+        dtype = jax.tree_util.tree_leaves(params)[0].dtype
+        residual = self._pointwise[t.name](params, {k: np.asarray(v, dtype) for k, v in candidates.items()})
+        keep = adaptive.choose(rng, np.asarray(residual), n)
+        return {k: v[keep] for k, v in candidates.items()}
 
     def initial_weights(self, dtype) -> dict[str, jax.Array]:
         return {t.name: jnp.asarray(t.weight, dtype) for t in self.terms}

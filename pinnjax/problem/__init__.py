@@ -1,6 +1,7 @@
 """Problem layer: derivative names, safe expressions, residuals, points, pointwise losses,
 terms and the Problem that holds them. Imports only from ``geometry``."""
 
+from .adaptive import RAD
 from .causal import Causal
 from .expressions import ExpressionError, parse_expression
 from .losses import (
@@ -27,6 +28,30 @@ from .terms import (
            Robin,
 )
 
-__all__ = ["AbstractPointwiseLoss", "AbstractTerm", "AbstractValueCondition", "Causal", "Cauchy", "Coefficient", "Data",
-           "Dirichlet", "ExpressionError", "Given", "Huber", "Initial", "LOSSES", "LogCosh", "MAE", "MSE", "Neumann",
-           "PDE", "Periodic", "Problem", "PseudoHuber", "Robin", "Sample", "parse_expression"]
+__all__ = [
+           "LOSSES",
+           "MAE",
+           "MSE",
+           "PDE",
+           "RAD",
+           "AbstractPointwiseLoss",
+           "AbstractTerm",
+           "AbstractValueCondition",
+           "Cauchy",
+           "Causal",
+           "Coefficient",
+           "Data",
+           "Dirichlet",
+           "ExpressionError",
+           "Given",
+           "Huber",
+           "Initial",
+           "LogCosh",
+           "Neumann",
+           "Periodic",
+           "Problem",
+           "PseudoHuber",
+           "Robin",
+           "Sample",
+           "parse_expression",
+]

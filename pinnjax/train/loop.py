@@ -216,8 +216,8 @@ class Trainer:
     _stats: Callable | None = dataclasses.field(default=None, init=False, repr=False)
     _causal: Callable | None = dataclasses.field(default=None, init=False, repr=False)
 
-    def draw(self, previous=None) -> dict:
-        host = self.compiled.draw_batch(self.rng, previous, self.multiple_of)
+    def draw(self, previous=None, params=None) -> dict:
+        host = self.compiled.draw_batch(self.rng, previous, self.multiple_of, params)
         return jax.tree_util.tree_map(lambda a: np.asarray(a, self.dtype), host)
 
     def _coefficients(self, params) -> dict[str, float]:
@@ -295,7 +295,7 @@ class Trainer:
                 message = f"loss became non-finite in term(s) {_bad_term(losses)}; kept the last finite parameters"
                 break
             if self.resample_every and state.phase_step % self.resample_every == 0 and state.phase_step < phase.steps:
-                state.host_batch = self.draw(state.host_batch)
+                state.host_batch = self.draw(state.host_batch, state.params)
                 state.rng_state = self.rng.bit_generator.state
                 batch = self.put(state.host_batch)
             if self._notify(state, phase, float(totals[-1]), {k: float(v[-1]) for k, v in losses.items()}):

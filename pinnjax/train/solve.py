@@ -50,6 +50,10 @@ def _check_solve_args(problem, network, phases, dtype, chunk, resample_every):
         raise ValueError(f"solve: chunk must be a positive integer, got {chunk!r}")
     if resample_every is not None and (not isinstance(resample_every, int) or resample_every <= 0):
         raise ValueError(f"solve: resample_every must be a positive integer or None, got {resample_every!r}")
+    adaptive = [t.name for t in problem.terms if getattr(t.points, "adaptive", None) is not None]
+    if adaptive and resample_every is None:
+        raise ValueError(f"solve: term(s) {adaptive} sample adaptively, which happens when points are redrawn; "
+                         "set resample_every, e.g. resample_every=1000")
 
 
 def _check_output_size(compiled, params, dtype):
