@@ -244,7 +244,7 @@ def cmd_discover(args) -> int:
 
 def _resume_discovery(run_dir: Path, config, quiet: bool) -> int:
     from .config.discovery import build_discovery
-    from .runs.journal import DIRECTORY
+    from .runs.journal import DIRECTORY, FileJournal
 
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
@@ -255,7 +255,7 @@ def _resume_discovery(run_dir: Path, config, quiet: bool) -> int:
               f"discovery with 'pinnjax discover {run_dir / 'config.yaml'}'", file=sys.stderr)
         return EXIT_OK
     exp = build_discovery(config, base_dir=run_dir)
-    recorded = sum(1 for _ in (run_dir / DIRECTORY).glob("seed*/*"))
+    recorded = FileJournal(run_dir / DIRECTORY).recorded()
     print(f"pinnjax: resuming discovery {run_dir} ({recorded} training(s) recorded)", file=sys.stderr)
     return _discover(exp, run_dir, quiet)
 

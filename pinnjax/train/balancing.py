@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import math
 
 import jax
 import jax.numpy as jnp
@@ -80,7 +81,7 @@ class _Ratio(AbstractBalancer):
 
     def update(self, state, stats):
         sizes = {k: float(stats[k]) for k in state["base"]}
-        usable = {k: s for k, s in sizes.items() if s > 0 and jnp.isfinite(s)}
+        usable = {k: s for k, s in sizes.items() if s > 0 and math.isfinite(s)}
         total = sum(usable.values())
         lam = dict(state["lambda"])
         for k, s in usable.items():
