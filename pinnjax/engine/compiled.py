@@ -119,14 +119,14 @@ class CompiledProblem:
         return jnp.broadcast_to(r, x.shape[:1] + jnp.shape(r)[1:])
 
     def term_losses(self, params, batch) -> dict[str, jax.Array]:
-        out = {}
-        for t in self.terms:
-            pointwise = t.loss(self.term_residual(t, params, batch[t.name]))
-            if t.causal is None:
-                out[t.name] = pointwise.mean()
-            else:
-                out[t.name] = t.causal.reduce(pointwise, batch[t.name], *self._time_span())
-        return out
+        return {t.name: self.term_loss(t, params, batch[t.name]) for t in self.terms}
+
+    def term_loss(self, t: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
+        """One term's loss on its batch: the mean pointwise loss, or its causal reduction."""
+        pointwise = t.loss(self.term_residual(t, params, batch))
+        if t.causal is None:
+            return pointwise.mean()
+        return t.causal.reduce(pointwise, batch, *self._time_span())
 
     def _time_span(self) -> tuple[float, float]:
         return float(self.lower[-1]), float(self.upper[-1])

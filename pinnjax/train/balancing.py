@@ -122,9 +122,8 @@ def term_statistics(compiled, kind: str):
         def stats(params, batch):
             out = {}
             for t in compiled.terms:
-                def loss(net, t=t):
-                    p = {**params, "net": net}
-                    return t.loss(compiled.term_residual(t, p, batch[t.name])).mean()
+                def loss(net, t=t):  # the term's loss as trained (causal reduction included)
+                    return compiled.term_loss(t, {**params, "net": net}, batch[t.name])
                 out[t.name] = _norm(jax.grad(loss)(params["net"]))
             return out
     elif kind == "ntk_trace":
