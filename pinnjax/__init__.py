@@ -62,6 +62,7 @@ from .problem import (
 )
 from .reference import zoo  # noqa: F401  (pj.zoo: the classic problems)
 from .train import (
+    BFGS,
     LBFGS,
     AbstractBalancer,
     AbstractPhase,
@@ -92,7 +93,7 @@ __all__ = [
     "MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp", "factorize",
     "from_flax_linen", "from_flax_nnx",
     # training
-    "solve", "AbstractPhase", "Adam", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
+    "solve", "AbstractPhase", "Adam", "BFGS", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
     "relative_l2", "point_mesh", "AbstractBalancer", "GradNorm", "NTKTrace",
     # lower level
     "CompiledProblem", "compile_problem", "evaluate_derivatives", "METHODS",

@@ -25,7 +25,8 @@ from ..reference import analytic, spectral
 from ..reference.burgers import NU as BURGERS_NU
 from ..reference.burgers import burgers as burgers_reference
 from ..train.balancing import Fixed, GradNorm, NTKTrace
-from ..train.phases import LBFGS, Adam
+from ..train.phases import BFGS, LBFGS, Adam
+from ..train.quasi_newton import VARIANTS
 from .schema import REQUIRED, Range, short_kind
 
 
@@ -150,6 +151,13 @@ PHASES = {
                     "ftol": (Range("float", 0, 1), 0.0), "patience": (STEPS, 50),
                     "max_linesearch_steps": (Range("posint", hi=1000), 30)}, LBFGS,
                    "L-BFGS, zoom line search; stops at gtol, patience or steps"),
+    "bfgs": Entry({"steps": (STEPS, REQUIRED), "variant": (VARIANTS, BFGS.variant),
+                   "gtol": (Range("float", 0, 1), BFGS.gtol), "ftol": (Range("float", 0, 1), BFGS.ftol),
+                   "patience": (STEPS, BFGS.patience),
+                   "max_linesearch_steps": (Range("posint", hi=1000), BFGS.max_linesearch_steps),
+                   "stepsize_precision": (Range("float", 0, 1, open_lo=True), BFGS.stepsize_precision),
+                   "max_parameters": (Range("posint", hi=100_000), BFGS.max_parameters)}, BFGS,
+                  "full-matrix (self-scaled) BFGS / Broyden, zoom line search; small networks, float64"),
 }
 BALANCE = {"every": (STEPS, GradNorm.every), "alpha": (Range("float", 0, 1, open_hi=True), GradNorm.alpha)}
 BALANCERS = {

@@ -3,12 +3,13 @@ Imports from ``geometry``, ``problem``, ``engine`` and ``nn``; writes no files."
 
 from .balancing import AbstractBalancer, Fixed, GradNorm, NTKTrace
 from .loop import History, PhaseReport, Trainer, TrainState
-from .phases import LBFGS, AbstractPhase, Adam, Optax
+from .phases import BFGS, LBFGS, AbstractPhase, Adam, Optax
 from .result import Result, relative_l2
 from .sharding import point_mesh
 from .solve import solve
 
 __all__ = [
+           "BFGS",
            "LBFGS",
            "AbstractBalancer",
            "AbstractPhase",

@@ -246,7 +246,7 @@ class Trainer:
             phase = phases[state.phase]
             t0 = time.perf_counter()
             if phase.needs_line_search(state.params):
-                report = self._line_search(state, phase, batch, weights)
+                report, batch = self._line_search(state, phase, batch, weights)
             else:
                 report, batch, weights = self._first_order(state, phase, batch, weights)
             report.wall_time = time.perf_counter() - t0
@@ -295,13 +295,17 @@ class Trainer:
                 message = f"loss became non-finite in term(s) {_bad_term(losses)}; kept the last finite parameters"
                 break
             if self.resample_every and state.phase_step % self.resample_every == 0 and state.phase_step < phase.steps:
-                state.host_batch = self.draw(state.host_batch, state.params)
-                state.rng_state = self.rng.bit_generator.state
-                batch = self.put(state.host_batch)
+                batch = self._redraw(state)
             if self._notify(state, phase, float(totals[-1]), {k: float(v[-1]) for k, v in losses.items()}):
                 reason = "stopped by callback"
                 break
         return self._report(state, phase, reason, compile_time, message), batch, weights
+
+    def _redraw(self, state: TrainState):
+        """Fresh points (adaptive where asked, at ``state.params``), placed on devices."""
+        state.host_batch = self.draw(state.host_batch, state.params)
+        state.rng_state = self.rng.bit_generator.state
+        return self.put(state.host_batch)
 
     def _causal_every(self) -> tuple[int, ...]:
         return tuple({t.causal.every for t in self.compiled.terms if t.causal is not None})
@@ -343,9 +347,10 @@ class Trainer:
         runner = line_search_chunk(self.compiled, optimizer, phase.stop_test(), self.chunk)
         terms = jax.jit(self.compiled.term_losses)
         compile_time, reason, message, compiled_runner = 0.0, "step budget", "", None
+        every = self.resample_every if phase.resamples() else None
         while state.phase_step < phase.steps:
             k = state.phase_step
-            k_end = min(k + self.chunk, phase.steps)
+            k_end = min(k + self.chunk, phase.steps, (k // every + 1) * every if every else phase.steps)
             args = (state.params, opt_state, batch, weights, jnp.asarray(k), jnp.asarray(k_end),
                     jnp.asarray(state.lbfgs_prev, self.dtype), jnp.asarray(state.lbfgs_stall))
             if compiled_runner is None:
@@ -367,7 +372,12 @@ class Trainer:
                 if code == 3:
                     message = f"loss became non-finite in term(s) {_bad_term(now)}; {phase.name} stopped there"
                 break
+            if every and k_new % every == 0 and k_new < phase.steps:
+                batch, opt_state = self._redraw(state), phase.restart(opt_state)
+                state.opt_state, state.lbfgs_prev, state.lbfgs_stall = opt_state, float("inf"), 0
             if self._notify(state, phase, float(prev), {n: float(v) for n, v in now.items()}):
                 reason = "stopped by callback"
                 break
-        return self._report(state, phase, reason, compile_time, message)
+        if not message:
+            message = phase.describe(opt_state)
+        return self._report(state, phase, reason, compile_time, message), batch

@@ -15,7 +15,10 @@ import dataclasses
 import numbers
 
 import jax
+import jax.numpy as jnp
 import optax
+
+from .quasi_newton import VARIANTS, scale_by_broyden
 
 # States of optax's line searches: a transformation holding one needs value, grad and
 # value_fn in its update.
@@ -80,6 +83,23 @@ class AbstractPhase(abc.ABC):
     def learning_rate_at(self, step: int) -> float | None:
         """The learning rate at ``step`` of this phase; None where there is no schedule."""
         return None
+
+    def describe(self, opt_state) -> str:
+        """A line on how the optimizer went, from its final state ("" when nothing to say)."""
+        return ""
+
+    def resamples(self) -> bool:
+        """Whether a line-search phase redraws the points every ``resample_every``
+        iterations (first-order phases always follow ``resample_every``)."""
+        return False
+
+    def restart(self, opt_state):
+        """``opt_state`` fit for a changed loss (new points): the line search's stored
+        value is marked stale so that it is evaluated afresh."""
+        if optax.tree_utils.tree_get(opt_state, "value") is None:
+            return opt_state
+        return optax.tree_utils.tree_set(opt_state, value=jnp.asarray(jnp.inf, optax.tree_utils.tree_get(
+            opt_state, "value").dtype))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +182,9 @@ class LBFGS(AbstractPhase):
 
     Stops at ``steps`` iterations, when the gradient norm falls below ``gtol``, or when
     the loss has not decreased by more than ``ftol`` (relative) for ``patience``
-    consecutive iterations; ``Result.phases`` records which.
+    consecutive iterations; ``Result.phases`` records which. ``resample``: redraw the
+    points every ``resample_every`` iterations (off by default: the curvature pairs in
+    memory then span two draws).
     """
 
     steps: int
@@ -171,6 +193,7 @@ class LBFGS(AbstractPhase):
     ftol: float = 0.0
     patience: int = 50
     max_linesearch_steps: int = 30
+    resample: bool = False
     name: str = "lbfgs"
 
     def __post_init__(self):
@@ -187,6 +210,9 @@ class LBFGS(AbstractPhase):
     def stop_test(self) -> StopTest:
         return StopTest(self.gtol, self.ftol, self.patience)
 
+    def resamples(self) -> bool:
+        return self.resample
+
     def build(self) -> optax.GradientTransformation:
         return optax.lbfgs(
             memory_size=self.memory,
@@ -196,4 +222,78 @@ class LBFGS(AbstractPhase):
         )
 
 
-PHASES = {"adam": Adam, "lbfgs": LBFGS}
+@dataclasses.dataclass(frozen=True)
+class BFGS(AbstractPhase):
+    """Full-matrix quasi-Newton: BFGS, self-scaled BFGS (default) or self-scaled Broyden,
+    with a zoom (strong Wolfe) line search.
+
+    Keeps an n × n inverse Hessian, so it is for networks up to ``max_parameters``
+    parameters (memory 8 n² bytes in float64); use float64 (``dtype: float64``), where
+    its curvature pairs stay accurate. The line search starts from the quasi-Newton step
+    1 and narrows down to ``stepsize_precision`` before it gives up; an update the
+    search left without curvature is skipped, a non-descent direction resets H, and
+    :meth:`describe` reports both. Stops like :class:`LBFGS` (``gtol``, ``ftol`` with
+    ``patience``, or ``steps``). With ``resample`` (default) the points are redrawn every
+    ``resample_every`` iterations as in first-order phases (RAD where a term asks for it),
+    keeping H: a fixed draw is fitted below its own resolution (the loss keeps falling
+    while the error rises). See :mod:`pinnjax.train.quasi_newton` for the formulas.
+    """
+
+    steps: int
+    variant: str = "ssbfgs"
+    gtol: float = 1e-12
+    ftol: float = 0.0
+    patience: int = 200
+    max_linesearch_steps: int = 40
+    stepsize_precision: float = 1e-12
+    max_parameters: int = 10_000
+    resample: bool = True
+    name: str = "bfgs"
+
+    def __post_init__(self):
+        _positive_int("BFGS", "steps", self.steps)
+        _positive_int("BFGS", "patience", self.patience)
+        _positive_int("BFGS", "max_linesearch_steps", self.max_linesearch_steps)
+        _positive_int("BFGS", "max_parameters", self.max_parameters)
+        _positive("BFGS", "stepsize_precision", self.stepsize_precision)
+        if self.variant not in VARIANTS:
+            raise ValueError(f"BFGS.variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
+        if not self.gtol >= 0 or not self.ftol >= 0:
+            raise ValueError(f"BFGS.gtol and ftol must be >= 0, got {self.gtol!r}, {self.ftol!r}")
+
+    def needs_line_search(self, params) -> bool:
+        n = sum(int(x.size) for x in jax.tree_util.tree_leaves(params))
+        if n > self.max_parameters:
+            raise ValueError(
+                f"BFGS keeps an {n} x {n} matrix for this network's {n} parameters, above its max_parameters "
+                f"{self.max_parameters}; use a smaller network, raise max_parameters, or use L-BFGS"
+            )
+        return True
+
+    def stop_test(self) -> StopTest:
+        return StopTest(self.gtol, self.ftol, self.patience)
+
+    def build(self) -> optax.GradientTransformation:
+        return optax.chain(
+            scale_by_broyden(self.variant),
+            optax.scale_by_zoom_linesearch(
+                max_linesearch_steps=self.max_linesearch_steps, initial_guess_strategy="one",
+                stepsize_precision=self.stepsize_precision, verbose=False,
+            ),
+        )
+
+    def resamples(self) -> bool:
+        return self.resample
+
+    def restart(self, opt_state):
+        """Keeps H; the pair spanning the old and the new points is not used."""
+        qn, search = super().restart(opt_state)
+        return qn._replace(k=jnp.zeros_like(qn.k)), search
+
+    def describe(self, opt_state) -> str:
+        qn = opt_state[0]
+        return (f"{self.variant}: {int(qn.skipped)} updates skipped (line search ended "
+                f"without curvature), {int(qn.resets)} resets to the identity")
+
+
+PHASES = {"adam": Adam, "lbfgs": LBFGS, "bfgs": BFGS}
