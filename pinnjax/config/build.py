@@ -14,7 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry.spacetime import SpaceTime
-from ..nn.networks import factorize
+from ..engine.compiled import domain_bounds
+from ..nn.networks import Embedded, PeriodicEmbedding, factorize
 from ..problem.adaptive import RAD
 from ..problem.causal import Causal
 from ..problem.expressions import parse_expression
@@ -335,18 +336,44 @@ def build_balancing(node, training_node):
     return _wrap("training.balancing", line, lambda: entry.make(**params))
 
 
-def build_network(node, in_size: int, out_size: int, seed: int, dtype: str):
+def build_periods(node, coords, scale, path: str) -> dict[int, float]:
+    """{input axis: period as the network sees it} from ``{x: 2.0}`` (expressions allowed);
+    ``scale``: (lower, upper) when inputs are scaled to [-1, 1], else None."""
+    out = {}
+    for name, period in node.items():
+        where, line = join(path, str(name)), line_of(node, name)
+        if name not in coords:
+            raise ConfigError(where, f"{describe(name)} is not a coordinate; coordinates: {', '.join(coords)}", line)
+        check_value(period, "expr", where, line)
+        with jax.enable_x64(True):
+            value = float(_wrap(where, line, lambda p=period: parse_expression(p)({})))
+        if not np.isfinite(value) or not R.PERIOD.contains(value):
+            raise ConfigError(where, f"a period must be a positive number {R.PERIOD.bounds()} (e.g. 32*pi), got "
+                              f"{describe(period)}", line)
+        axis = coords.index(name)
+        out[axis] = value if scale is None else 2.0 * value / (scale[1][axis] - scale[0][axis])
+    return out
+
+
+def build_network(node, coords, out_size: int, seed: int, dtype: str, scale=None, periods=None):
+    """The network of ``node`` for inputs named ``coords``; exactly periodic in the axes of
+    ``network.periodic`` (and of ``periods``, {axis: period}, given by the caller)."""
     _, entry = choose(node, R.NETWORKS, "network", "network")
     params = take(node, entry.table, "network", ignore=("type",))
-    rwf = params.pop("rwf")
+    rwf, harmonics = params.pop("rwf"), params.pop("harmonics")
+    own = require_mapping(params.pop("periodic"), "network.periodic", "{x: 2.0} (coordinate: period)",
+                          line_of(node, "periodic"))
+    periods = {**(periods or {}), **build_periods(own, coords, scale, "network.periodic")}
     if rwf is not None:  # random weight factorization of every dense layer: {mean, std}
         rwf = take(require_mapping(rwf, "network.rwf", "{mean: 1.0, std: 0.1} (or {} for these defaults)",
                                    line_of(node, "rwf")), R.RWF, "network.rwf")
     rwf_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1)  # the network's own key stays as it was
+    in_size = len(coords) + (2 * harmonics - 1) * len(periods)
     with jax.enable_x64(dtype == "float64"):
         net = _wrap("network", line_of(node, "type"), lambda: entry.make(
             in_size, out_size, jax.random.PRNGKey(seed), jnp.dtype(dtype), **params))
-        return net if rwf is None else factorize(net, rwf["mean"], rwf["std"], key=rwf_key)
+        net = net if rwf is None else factorize(net, rwf["mean"], rwf["std"], key=rwf_key)
+    return Embedded(PeriodicEmbedding(periods, harmonics), net) if periods else net
 
 
 def take_top(config: dict, table: dict) -> dict:
@@ -363,7 +390,8 @@ def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experim
     training = take(training_node, R.TRAINING, "training")
     phases = build_phases(training, training_node)
     network_node = require_mapping(top["network"], "network", "the network", line_of(config, "network"))
-    network = build_network(network_node, len(problem.coordinates), len(problem.fields), top["seed"], top["dtype"])
+    scale = domain_bounds(problem.domain) if training["scale_inputs"] else None
+    network = build_network(network_node, problem.coordinates, len(problem.fields), top["seed"], top["dtype"], scale)
     reference = None
     if top["reference"] is not None:
         ref_node = require_mapping(top["reference"], "reference", "the reference", line_of(config, "reference"))

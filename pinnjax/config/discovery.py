@@ -23,7 +23,6 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import jax
 import numpy as np
 
 from ..discovery import (
@@ -39,7 +38,6 @@ from ..discovery import (
 from ..discovery.recipe import Recipe, default_recipe
 from ..engine.compiled import domain_bounds
 from ..geometry.spacetime import SpaceTime
-from ..nn.networks import Embedded, PeriodicEmbedding
 from ..problem.expressions import parse_expression
 from ..problem.names import MAX_ORDER, parse_derivative_name
 from . import registry as R
@@ -49,13 +47,14 @@ from .build import (
     build_domain,
     build_loss,
     build_network,
+    build_periods,
     build_phases,
     take_top,
 )
-from .errors import ConfigError, describe
+from .errors import ConfigError
 from .loader import LineDict, load_config
 from .references import _resolve, build_reference, read_npz
-from .schema import check_value, join, line_of, require_list, require_mapping, take
+from .schema import join, line_of, require_list, require_mapping, take
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -172,29 +171,11 @@ def _lhs(value, data: Measurements, library: Library, config) -> str:
 
 
 # ---------------------------------------------------------------- network, phases
-def _periods(node, domain, coords) -> dict[int, float]:
-    """{input axis: period in the network's scaled inputs} from ``periodic: {x: 32*pi}``."""
-    lower, upper = domain_bounds(domain)
-    out = {}
-    for name, period in node.items():
-        where, line = join("periodic", str(name)), line_of(node, name)
-        if name not in coords:
-            raise ConfigError(where, f"{describe(name)} is not a coordinate; coordinates: {', '.join(coords)}", line)
-        check_value(period, "expr", where, line)
-        with jax.enable_x64(True):
-            value = float(_wrap(where, line, lambda p=period: parse_expression(p)({})))
-        if not np.isfinite(value) or not R.PERIOD.contains(value):
-            raise ConfigError(where, f"a period must be a positive number {R.PERIOD.bounds()} (e.g. 32*pi), got "
-                              f"{describe(period)}", line)
-        axis = coords.index(name)
-        out[axis] = 2.0 * value / (upper[axis] - lower[axis])  # inputs are scaled to [-1, 1]
-    return out
-
-
-def _network_maker(node, periods: dict[int, float], dtype: str) -> Callable:
+def _network_maker(node, periods, coords, scale, dtype: str) -> Callable:
+    """``make(n_in, n_out, seed)``: the network, periodic in ``periods`` (top-level
+    ``periodic``, already checked) and in its own ``network.periodic``."""
     def make(n_in: int, n_out: int, seed: int):
-        net = build_network(node, n_in + len(periods), n_out, seed, dtype)
-        return Embedded(PeriodicEmbedding(periods), net) if periods else net
+        return build_network(node, coords, n_out, seed, dtype, scale, periods)
 
     return make
 
@@ -247,7 +228,9 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                           line_of(config, "physics" if "physics" in config else retrain[0]))
     periodic = require_mapping(top["periodic"], "periodic", "periodic: {coordinate: period}", line_of(config, "periodic"))
     network_node = require_mapping(top["network"], "network", "the network", line_of(config, "network"))
-    make_network = _network_maker(network_node, _periods(periodic, domain, data.coordinates), top["dtype"])
+    scale = domain_bounds(domain)  # discovery always scales its inputs to [-1, 1]
+    periods = build_periods(periodic, data.coordinates, scale, "periodic")
+    make_network = _network_maker(network_node, periods, data.coordinates, scale, top["dtype"])
     make_network(len(data.coordinates), data.n_trajectories, top["seeds"][0])  # report network errors now
     options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
                "screen_penalty": None if top["screen_penalty"] is None else float(top["screen_penalty"]),

@@ -127,7 +127,8 @@ LOSS_ENTRIES = {name: Entry(table, LOSSES[name], (LOSSES[name].__doc__ or "").st
 assert set(LOSS_ENTRIES) == set(LOSSES)
 
 NET_COMMON = {"width": (Range("posint", hi=4096), 32), "depth": (Range("posint", hi=64), 4), "activation": (tuple(ACTIVATIONS), "tanh"),
-              "init": (tuple(INITIALIZERS), "glorot_normal"), "rwf": ("mapping", None)}
+              "init": (tuple(INITIALIZERS), "glorot_normal"), "rwf": ("mapping", None),
+              "periodic": ("mapping", {}), "harmonics": (Range("posint", hi=64), 1)}
 RWF = {"mean": (Range("float", -10, 10), RWF_MEAN), "std": (Range("float", 0, 10), RWF_STD)}
 NETWORKS = {
     "mlp": Entry(NET_COMMON, lambda d, m, key, dtype, width, depth, activation, init:
@@ -267,7 +268,7 @@ TYPED = {("domain", "geometry"): GEOMETRIES, ("terms", "*"): TERMS, ("terms", "*
 PLAIN = {(): TOP, ("domain",): DOMAIN, ("training",): TRAINING, ("output",): OUTPUT,
          ("terms", "*", "points"): POINTS, ("coefficients", "?"): COEFFICIENT,
          ("data",): DISCOVERY_DATA, ("library",): LIBRARY}
-FREE = {("constants",), ("coefficients",), ("transform",), ("periodic",)}
+FREE = {("constants",), ("coefficients",), ("transform",), ("periodic",), ("network", "periodic")}
 
 
 def _pattern(keys: Sequence) -> tuple:
