@@ -27,6 +27,7 @@ from .nn import (
     Embedded,
     FourierFeatures,
     ModifiedMLP,
+    PirateNet,
     PeriodicEmbedding,
     factorize,
     fourier_mlp,
@@ -90,7 +91,7 @@ __all__ = [
     # losses
     "LOSSES", "AbstractPointwiseLoss", "MSE", "MAE", "Huber", "PseudoHuber", "LogCosh", "Cauchy",
     # networks
-    "MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp", "factorize",
+    "MLP", "ModifiedMLP", "PirateNet", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp", "factorize",
     "from_flax_linen", "from_flax_nnx",
     # training
     "solve", "AbstractPhase", "Adam", "BFGS", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",

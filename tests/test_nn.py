@@ -29,7 +29,14 @@ def _networks(dtype=jnp.float32):
         "modified": (nn.ModifiedMLP(2, 2, 16, 3, "gelu", key=k[3], dtype=dtype), 2, 2),
         "modified_emb": (nn.ModifiedMLP(2, 1, 8, 2, "swish", key=k[4], dtype=dtype,
                                         embedding=nn.PeriodicEmbedding({1: 1.0})), 2, 1),
+        "pirate": (_opened(nn.PirateNet(2, 2, 8, 2, key=k[5], dtype=dtype)), 2, 2),
     }
+
+
+def _opened(pirate):
+    """A PirateNet whose blocks are no longer the identity (α = 0.3, 0.7)."""
+    alphas = [jnp.asarray(a, pirate.blocks[0].alpha.dtype) for a in (0.3, 0.7)]
+    return eqx.tree_at(lambda m: [b.alpha for b in m.blocks], pirate, alphas)
 
 
 # ------------------------------------------------------------------ shapes, dtypes, init
@@ -330,3 +337,37 @@ def test_periodic_embedding_with_harmonics():
     np.testing.assert_allclose(net(jnp.array([0.3 + 2.0, 0.9])), net(jnp.array([0.3, 0.9])), atol=1e-6)
     with pytest.raises(ValueError, match="harmonics must be an integer >= 1, got 0"):
         nn.PeriodicEmbedding({0: 2.0}, harmonics=0)
+
+
+def test_piratenet_starts_as_a_linear_map_of_its_fourier_features_and_counts_its_parameters():
+    net = nn.PirateNet(3, 2, 16, 3, scale=2.0, key=KEY)
+    x = jnp.asarray([0.1, -0.4, 0.7])
+    phi = net.features(x)
+    np.testing.assert_allclose(net(x), net.output.weight @ phi + net.output.bias, rtol=1e-6)
+    opened = _opened(eqx.tree_at(lambda m: m.blocks, net, net.blocks[:2]))
+    assert not np.allclose(opened(x), opened.output(phi), atol=1e-3)  # blocks now act
+    # frozen B (8 x 3) + U, V (2 x (16·16 + 16)) + 3 blocks x (3 x (16·16 + 16) + α) + output 16·2 + 2
+    assert nn.count_parameters(net) == 24 + 2 * 272 + 3 * (3 * 272 + 1) + 34
+    with pytest.raises(ValueError, match="PirateNet width must be even"):
+        nn.PirateNet(2, 1, 15, 2, key=KEY)
+
+
+def test_piratenet_from_yaml_is_periodic_and_factorizes(tmp_path):
+    from pinnjax.config import load_experiment
+
+    path = tmp_path / "p.yaml"
+    path.write_text("""
+name: p
+domain: {geometry: {type: interval, min: -1.0, max: 1.0}, time: [0.0, 1.0]}
+fields: [u]
+terms: [{type: pde, residual: "u_t + u_x", points: 64}]
+network: {type: piratenet, width: 16, blocks: 2, scale: 1.0, periodic: {x: 2.0}, rwf: {}}
+training: {phases: [{type: adam, steps: 10}]}
+""")
+    exp = load_experiment(path)
+    net = exp.network
+    assert isinstance(net, nn.Embedded) and isinstance(net.network, nn.PirateNet)
+    assert any(isinstance(n, nn.FactorizedLinear) for n in jax.tree_util.tree_leaves(
+        net, is_leaf=lambda n: isinstance(n, nn.FactorizedLinear)))
+    x = jnp.asarray([-0.3, 0.2])
+    np.testing.assert_allclose(net(x), net(x + jnp.asarray([2.0, 0.0])), rtol=1e-5, atol=1e-6)

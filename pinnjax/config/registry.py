@@ -15,7 +15,7 @@ from .. import geometry as geo
 from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
 from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
-from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, fourier_mlp
+from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, PirateNet, fourier_mlp
 from ..problem.adaptive import RAD
 from ..problem.causal import Causal
 from ..problem.losses import LOSSES
@@ -141,6 +141,11 @@ NETWORKS = {
                          lambda d, m, key, dtype, width, depth, activation, init, num_features, scale: fourier_mlp(
                              d, m, width, depth, num_features, scale, activation, init, key=key, dtype=dtype),
                          "random Fourier features, then an MLP"),
+    "piratenet": Entry({**{k: v for k, v in NET_COMMON.items() if k != "depth"},
+                        "blocks": (Range("posint", hi=64), 3), "scale": (Range("float", 0, 1e4, open_lo=True), 1.0)},
+                       lambda d, m, key, dtype, width, blocks, scale, activation, init: PirateNet(
+                           d, m, width, blocks, scale, activation, init, key=key, dtype=dtype),
+                       "Fourier features, gates and residual blocks starting as the identity (Wang et al. 2024)"),
 }
 
 PHASES = {

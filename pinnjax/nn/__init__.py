@@ -10,9 +10,10 @@ from .networks import (
            FourierFeatures,
            ModifiedMLP,
            PeriodicEmbedding,
+           PirateNet,
            factorize,
            fourier_mlp,
 )
 
-__all__ = ["ACTIVATIONS", "INITIALIZERS", "MLP", "Embedded", "FactorizedLinear", "FourierFeatures", "ModifiedMLP", "PeriodicEmbedding",
+__all__ = ["ACTIVATIONS", "INITIALIZERS", "MLP", "Embedded", "FactorizedLinear", "FourierFeatures", "ModifiedMLP", "PeriodicEmbedding", "PirateNet",
            "factorize", "fourier_mlp", "from_flax_linen", "from_flax_nnx"]

@@ -11,6 +11,7 @@ leaves, ``eqx.filter(model, eqx.is_inexact_array)``).
 - :class:`PeriodicEmbedding`: exact periodicity in chosen coordinates.
 - :class:`Embedded`: ``network(embedding(x))``; :func:`fourier_mlp` builds one.
 - :class:`ModifiedMLP`: the gated MLP of Wang, Teng & Perdikaris (2021).
+- :class:`PirateNet`: adaptive residual blocks that start as the identity (Wang et al. 2024).
 - :func:`factorize`: random weight factorization of every dense layer of any of them
   (Wang, Wang, Seidman & Perdikaris 2022).
 """
@@ -410,6 +411,81 @@ class ModifiedMLP(eqx.Module):
         for gate in self.gates:
             z = act(gate(h))
             h = (1.0 - z) * u + z * v
+        return self.output(h)
+
+
+class PirateBlock(eqx.Module):
+    """One adaptive residual block of a PirateNet: with gates U, V (width,)::
+
+        f = σ(W_1 x + b_1),  z_1 = f ⊙ U + (1 − f) ⊙ V
+        g = σ(W_2 z_1 + b_2), z_2 = g ⊙ U + (1 − g) ⊙ V
+        h = σ(W_3 z_2 + b_3), out = α h + (1 − α) x
+
+    with a trainable scalar α = 0 at the start, so the block starts as the identity."""
+
+    layers: tuple[Linear, Linear, Linear]
+    alpha: Array
+
+    def __init__(self, width: int, init, *, key: Array, dtype):
+        keys = jax.random.split(key, 3)
+        self.layers = tuple(Linear(width, width, init, key=k, dtype=dtype) for k in keys)
+        self.alpha = jnp.zeros((), dtype)
+
+    def __call__(self, x: Array, u: Array, v: Array, act: Callable) -> Array:
+        f = act(self.layers[0](x))
+        z = f * u + (1.0 - f) * v
+        g = act(self.layers[1](z))
+        z = g * u + (1.0 - g) * v
+        h = act(self.layers[2](z))
+        return self.alpha * h + (1.0 - self.alpha) * x
+
+
+class PirateNet(eqx.Module):
+    """PirateNet (Wang, Sankaran, Wang & Perdikaris 2024): x (in_size,) -> (out_size,).
+
+    Random Fourier features Φ(x) of size ``width`` (``width / 2`` frequencies, std
+    ``scale``), gates U = σ(W_u Φ + b_u), V = σ(W_v Φ + b_v), then ``blocks``
+    blocks (:class:`PirateBlock`, three dense layers each) and a linear output layer. Every block
+    starts as the identity (α = 0), so the network starts as a linear map of the Fourier
+    features and deepens as the α's grow: deep networks without the trouble of training
+    them from a deep random start. Compose with :class:`PeriodicEmbedding` for exact
+    periodicity (``Embedded(PeriodicEmbedding(...), PirateNet(...))``).
+    """
+
+    features: FourierFeatures
+    encoder_u: Linear
+    encoder_v: Linear
+    blocks: tuple[PirateBlock, ...]
+    output: Linear
+    in_size: int = eqx.field(static=True)
+    out_size: int = eqx.field(static=True)
+    width: int = eqx.field(static=True)
+    activation: str | Callable = eqx.field(static=True)
+
+    def __init__(self, in_size: int, out_size: int, width: int, blocks: int, scale: float = 1.0,
+                 activation="tanh", init="glorot_normal", *, key: Array, dtype=jnp.float32):
+        self.in_size, self.out_size, self.width, n_blocks = _sizes(
+            in_size=in_size, out_size=out_size, width=width, blocks=blocks)
+        if self.width % 2:
+            raise ValueError(f"PirateNet width must be even (width / 2 Fourier frequencies), got width={width}")
+        get_activation(activation), get_initializer(init)  # fail early on bad names
+        self.activation = activation
+        dtype = _float_dtype(dtype)
+        kf, ku, kv, ko, *kb = jax.random.split(key, 4 + n_blocks)
+        w = self.width
+        self.features = FourierFeatures(self.in_size, w // 2, scale, key=kf, dtype=dtype)
+        self.encoder_u = Linear(w, w, init, key=ku, dtype=dtype)
+        self.encoder_v = Linear(w, w, init, key=kv, dtype=dtype)
+        self.blocks = tuple(PirateBlock(w, init, key=k, dtype=dtype) for k in kb)
+        self.output = Linear(w, self.out_size, init, key=ko, dtype=dtype)
+
+    def __call__(self, x: Array) -> Array:
+        _check_input(x, self.in_size, "PirateNet")
+        act = get_activation(self.activation)
+        h = self.features(x)
+        u, v = act(self.encoder_u(h)), act(self.encoder_v(h))
+        for block in self.blocks:
+            h = block(h, u, v, act)
         return self.output(h)
 
 
