@@ -40,6 +40,8 @@ from .problem import (
     MSE,
     PDE,
     RAD,
+    RARD,
+    AbstractAdaptive,
     AbstractPointwiseLoss,
     AbstractTerm,
     AbstractValueCondition,
@@ -55,6 +57,7 @@ from .problem import (
     LogCosh,
     Neumann,
     Periodic,
+    PointWeights,
     Problem,
     PseudoHuber,
     Robin,
@@ -84,7 +87,7 @@ __all__ = [
     # problems
     "Problem", "Coefficient", "Sample", "Given",
     "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm", "AbstractValueCondition",
-    "Causal", "RAD",
+    "Causal", "RAD", "RARD", "AbstractAdaptive", "PointWeights",
     # domains
     "AbstractDomain", "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",
     "Union", "Difference", "Intersection", "SpaceTime",

@@ -16,10 +16,10 @@ import numpy as np
 from ..geometry.spacetime import SpaceTime
 from ..engine.compiled import domain_bounds
 from ..nn.networks import Embedded, PeriodicEmbedding, factorize
-from ..problem.adaptive import RAD
 from ..problem.causal import Causal
 from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
+from ..problem.point_weights import PointWeights
 from ..problem.points import Given, Sample
 from ..problem.problem import Coefficient, Problem
 from ..problem.residuals import as_residual
@@ -139,12 +139,18 @@ def build_points(value, path: str, default_part: str, line, domain, needs_normal
     if params["part"] is not None:
         _check_part(domain, part, join(path, "part"), line_of(value, "part"), needs_normals)
     adaptive = params["adaptive"]
-    if adaptive is not None:  # RAD: {k, c, candidates}
-        where = join(path, "adaptive")
-        adaptive = take(require_mapping(adaptive, where, "{k: 1, c: 1, candidates: 10} (or {} for these)",
-                                        line_of(value, "adaptive")), R.ADAPTIVE, where)
-        adaptive = _wrap(where, line, lambda: RAD(**adaptive))
+    if adaptive is not None:
+        adaptive = _adaptive(adaptive, join(path, "adaptive"), line_of(value, "adaptive"))
     return _wrap(path, line, lambda: Sample(params["n"], part, params["sampler"], params["resample"], adaptive))
+
+
+def _adaptive(node, path: str, line):
+    """``adaptive: {type: rad | rard, k, c, candidates, replace (rard)}``; type defaults to rad."""
+    node = require_mapping(node, path, "{type: rad, k: 1, c: 1, candidates: 10} or {type: rard, replace: 0.1} "
+                           "(or {} for RAD's defaults)", line)
+    entry = choose(node, R.ADAPTIVES, path, "adaptive sampling", line)[1] if "type" in node else R.ADAPTIVES["rad"]
+    params = take(node, entry.table, path, ignore=("type",))
+    return _wrap(path, line, lambda: entry.make(**params))
 
 
 def build_loss(value, path: str, line):
@@ -165,6 +171,9 @@ def build_term(node, path: str, base_dir: Path, domain, line):
         common["name"] = p["name"]
     if p.get("causal") is not None:
         common["causal"] = _causal(p["causal"], join(path, "causal"), line_of(node, "causal"), domain)
+    if p["point_weights"] is not None:
+        common["point_weights"] = _point_weights(p["point_weights"], join(path, "point_weights"),
+                                                 line_of(node, "point_weights"))
     if kind == "data":
         return _data_term(p, path, node, base_dir, tuple(domain.coordinate_names), common, entry)
     if kind == "initial" and not isinstance(domain, SpaceTime):
@@ -185,6 +194,14 @@ def _causal(node, path: str, line, domain) -> Causal:
         raise ConfigError(path, "causal weighting orders the residual in time: add domain.time: [t0, t1]", line)
     params = take(node, R.CAUSAL, path)
     return _wrap(path, line, lambda: Causal(**params))
+
+
+def _point_weights(node, path: str, line) -> PointWeights:
+    """``point_weights: {lr: 0.01, decay: 0.999, every: 10}`` of a term."""
+    node = require_mapping(node, path, "self-adaptive point weights, e.g. {lr: 0.01, decay: 0.999, every: 10} "
+                           "(or {} for these)", line)
+    params = take(node, R.POINT_WEIGHTS, path)
+    return _wrap(path, line, lambda: PointWeights(**params))
 
 
 def _data_term(p, path, node, base_dir, coords, common, entry):

@@ -16,10 +16,11 @@ from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
 from ..discovery.strategies import SELECTORS
 from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, PirateNet, fourier_mlp
-from ..problem.adaptive import RAD
+from ..problem.adaptive import RAD, RARD
 from ..problem.causal import Causal
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
+from ..problem.point_weights import PointWeights
 from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
 from ..reference import analytic, spectral
 from ..reference.burgers import NU as BURGERS_NU
@@ -91,7 +92,13 @@ CAUSAL = {"slices": (Range("posint", hi=10_000), Causal.slices),
           "epsilon": (Range("float", 0, 1e6, open_lo=True), Causal.epsilon),
           "tol": (Range("float", 0, 1, open_lo=True), Causal.tol), "factor": (Range("float", 1, 1e3), Causal.factor),
           "max_epsilon": (Range("float", 0, 1e6, open_lo=True), Causal.max_epsilon), "every": (STEPS, Causal.every)}
-COMMON_TERM = {"name": ("name", None), "loss": ("loss", "mse"), "weight": (Range("float", 0, 1e9), 1.0)}
+POINT_WEIGHTS = {"lr": (Range("float", 0, 1e3, open_lo=True), PointWeights.lr),
+                 "decay": (Range("float", 0, 1, note="decay",
+                                 hint="1: SA-PINN min-max; < 1 (e.g. 0.999): residual-based attention"),
+                           PointWeights.decay),
+                 "every": (STEPS, PointWeights.every)}
+COMMON_TERM = {"name": ("name", None), "loss": ("loss", "mse"), "weight": (Range("float", 0, 1e9), 1.0),
+               "point_weights": ("mapping", None)}
 COND = {"on": ("str", "boundary"), "points": ("points", 100)}
 TERMS = {
     "pde": Entry({"residual": ("expr", REQUIRED), "points": ("points", 1000), "causal": ("mapping", None),
@@ -117,8 +124,19 @@ TERMS = {
 }
 POINTS = {"n": (POINT_COUNT, REQUIRED), "sampler": (tuple(SAMPLERS), "sobol"), "part": ("str", None),
           "resample": ("bool", True), "adaptive": ("mapping", None)}
-ADAPTIVE = {"k": (Range("float", 0, 1e3), RAD.k), "c": (Range("float", 0, 1e3), RAD.c),
-            "candidates": (Range("posint", hi=1000), RAD.candidates)}
+
+
+def _adaptive(cls, **extra) -> dict:
+    return {"k": (Range("float", 0, 1e3), cls.k), "c": (Range("float", 0, 1e3), cls.c),
+            "candidates": (Range("posint", hi=1000), cls.candidates), **extra}
+
+
+REPLACE = Range("float", 0, 1, open_lo=True, note="the fraction of points replaced per round", hint="e.g. replace: 0.1")
+ADAPTIVES = {  # points.adaptive: {type: rad (the default) | rard, ...}
+    "rad": Entry(_adaptive(RAD), RAD, "redraw every point, with probability ∝ |r|^k / mean|r|^k + c"),
+    "rard": Entry(_adaptive(RARD, replace=(REPLACE, RARD.replace)), RARD,
+                  "replace the fraction `replace` of points with the smallest residual by points drawn like rad"),
+}
 
 LOSSES_TABLE = {"mse": {}, "mae": {}, "huber": {"delta": (POSITIVE, 1.0)}, "pseudo_huber": {"delta": (POSITIVE, 1.0)},
                 "log_cosh": {"scale": (POSITIVE, 1.0)}, "cauchy": {"scale": (POSITIVE, 1.0)}}
@@ -332,6 +350,8 @@ def describe_components() -> str:
                 lines.append(f"  {'':<14}   {e.doc}")
     lines += [
         "points (a term's points): a number n, or " + _params(POINTS),
+        *(f"  adaptive: {{type: {name}, {_params(e.table)}}}   ({e.doc})" for name, e in ADAPTIVES.items()),
+        "point_weights (any term; self-adaptive per-point weights): " + _params(POINT_WEIGHTS),
         "samplers: " + ", ".join(SAMPLERS),
         "activations: " + ", ".join(ACTIVATIONS),
         "initializers: " + ", ".join(INITIALIZERS),

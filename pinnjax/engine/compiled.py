@@ -3,7 +3,9 @@
 ``params = {"net": network arrays, "coefficients": {name: raw scalar}}``;
 ``batch = {term name: {"x": (N, d), ...}}``; ``weights = {term name: scalar}``.
 ``loss_fn`` returns ``(total, {term name: loss})`` and is jit/vmap/grad-able; the
-network's non-array part is static and nothing else is closed over.
+network's non-array part is static and nothing else is closed over. A term's batch may
+also hold its causal ε (``"epsilon"``, a scalar) and its per-point weights
+(``"point_weights"``, (N,)); both are arguments, updated between compiled chunks.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..geometry.base import AbstractDomain
 from ..geometry.spacetime import SpaceTime
 from ..problem.causal import EPSILON
 from ..problem.names import parse_derivative_name
+from ..problem.point_weights import POINT_WEIGHTS, per_point, weigh
 from ..problem.problem import Problem
 from ..problem.terms import BoundTerm
 from .derivatives import DEFAULT_METHOD, evaluate_derivatives
@@ -49,7 +52,7 @@ class CompiledProblem:
     upper: np.ndarray
     method: str = DEFAULT_METHOD
     scale_inputs: bool = True
-    # one jit'd residual per adaptive term (RAD draws): compiled once, candidates keep their shape
+    # one jit'd residual per adaptive term (RAD / RAR-D draws): compiled once, candidates keep their shape
     _pointwise: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -122,18 +125,32 @@ class CompiledProblem:
         return {t.name: self.term_loss(t, params, batch[t.name]) for t in self.terms}
 
     def term_loss(self, t: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
-        """One term's loss on its batch: the mean pointwise loss, or its causal reduction."""
-        pointwise = t.loss(self.term_residual(t, params, batch))
+        """One term's loss on its batch: the mean pointwise loss (mean λ_i l_i with point
+        weights), or its causal reduction."""
+        pointwise = self._trained_pointwise(t, params, batch)
         if t.causal is None:
             return pointwise.mean()
         return t.causal.reduce(pointwise, batch, *self._time_span())
+
+    def _trained_pointwise(self, t: BoundTerm, params, batch) -> jax.Array:
+        """The pointwise loss as trained: λ_i l_i (N,) with point weights, else l (N,) or (N, k)."""
+        pointwise = t.loss(self.term_residual(t, params, batch))
+        if t.point_weights is None:
+            return pointwise
+        return weigh(pointwise, batch[POINT_WEIGHTS])
+
+    def point_losses(self, params, batch) -> dict[str, jax.Array]:
+        """{term with point weights: its per-point loss l_i (N,), unweighted} (what their
+        update reads)."""
+        return {t.name: per_point(t.loss(self.term_residual(t, params, batch[t.name])))
+                for t in self.terms if t.point_weights is not None}
 
     def _time_span(self) -> tuple[float, float]:
         return float(self.lower[-1]), float(self.upper[-1])
 
     def causal_min_weights(self, params, batch) -> dict[str, jax.Array]:
         """{causal term: its smallest time-slice weight} (what the ε schedule reads)."""
-        return {t.name: t.causal.min_weight(t.loss(self.term_residual(t, params, batch[t.name])), batch[t.name],
+        return {t.name: t.causal.min_weight(self._trained_pointwise(t, params, batch[t.name]), batch[t.name],
                                             *self._time_span())
                 for t in self.terms if t.causal is not None}
 
@@ -145,7 +162,8 @@ class CompiledProblem:
 
     def draw_batch(self, rng: np.random.Generator, previous=None, multiple_of: int = 1, params=None):
         """Host arrays for every term; with ``previous``, only resampled terms change; with
-        ``params``, adaptive terms draw where their residual is large."""
+        ``params``, adaptive terms draw where their residual is large (RAR-D refines the
+        term's ``previous`` points). Redrawn points get point weights 1."""
         batch = {}
         for t in self.terms:
             if previous is not None and not t.points.resample:
@@ -153,12 +171,15 @@ class CompiledProblem:
                 continue
             adaptive = getattr(t.points, "adaptive", None)
             if adaptive is not None and params is not None:
-                b = self._adaptive_draw(t, adaptive, rng, multiple_of, params)
+                before = previous.get(t.name) if previous is not None else None
+                b = self._adaptive_draw(t, adaptive, rng, multiple_of, params, before)
             else:
                 b = self._drawn(t, t.points, rng, multiple_of)
             if t.causal is not None:  # ε: kept across redraws (the schedule owns it)
                 kept = previous.get(t.name, {}).get(EPSILON) if previous is not None else None
                 b[EPSILON] = t.causal.initial(b["x"].dtype) if kept is None else kept
+            if t.point_weights is not None and POINT_WEIGHTS not in b:  # new points: λ = 1
+                b[POINT_WEIGHTS] = t.point_weights.initial(len(b["x"]), b["x"].dtype)
             batch[t.name] = b
         return batch
 
@@ -169,17 +190,41 @@ class CompiledProblem:
             b["x"][:, t.pair_axis] = self.lower[t.pair_axis]
         return b
 
-    def _adaptive_draw(self, t: BoundTerm, adaptive, rng, multiple_of: int, params) -> dict[str, np.ndarray]:
-        """RAD: ``candidates`` x n fresh points, n of them kept with probability rising with
-        the residual at ``params``."""
+    def _adaptive_draw(self, t: BoundTerm, adaptive, rng, multiple_of: int, params,
+                       previous=None) -> dict[str, np.ndarray]:
+        """``candidates`` x n fresh points, ``adaptive.replaced(n)`` of them drawn with
+        probability rising with the residual at ``params``: all n (RAD), or as many as
+        :meth:`_refined` replaces in ``previous`` (RAR-D; fresh points without it)."""
         n = -(-t.points.n // multiple_of) * multiple_of
         candidates = self._drawn(t, dataclasses.replace(t.points, n=n * adaptive.candidates), rng, 1)
+        if adaptive.replaced(n) == n:
+            keep = adaptive.choose(rng, self._residual_at(t, params, candidates), n)
+            return {k: v[keep] for k, v in candidates.items()}
+        current = self._drawn(t, t.points, rng, multiple_of) if previous is None else previous
+        return self._refined(t, adaptive, rng, params, current, candidates)
+
+    def _refined(self, t: BoundTerm, adaptive, rng, params, current, candidates) -> dict[str, np.ndarray]:
+        """RAR-D: the rows of ``current`` with the smallest residual take candidates drawn
+        with the residual density; kept rows keep their arrays, new rows get point weights 1."""
+        n = len(current["x"])
+        both = {k: np.concatenate([np.asarray(current[k], np.float64), v]) for k, v in candidates.items()}
+        residual = self._residual_at(t, params, both)  # one evaluation, one shape: current and candidates
+        rows = adaptive.lowest(residual[:n], n)
+        chosen = adaptive.choose(rng, residual[n:], len(rows))
+        b = {k: np.array(v, copy=True) for k, v in current.items()}
+        for k, v in candidates.items():
+            b[k] = both[k][:n].copy()
+            b[k][rows] = v[chosen]
+        if POINT_WEIGHTS in b:
+            b[POINT_WEIGHTS][rows] = 1
+        return b
+
+    def _residual_at(self, t: BoundTerm, params, points: dict[str, np.ndarray]) -> np.ndarray:
+        """The term's residual at host ``points`` (one jit per term and shape)."""
         if t.name not in self._pointwise:
             self._pointwise[t.name] = jax.jit(lambda p, b, t=t: self.term_residual(t, p, b))
         dtype = jax.tree_util.tree_leaves(params)[0].dtype
-        residual = self._pointwise[t.name](params, {k: np.asarray(v, dtype) for k, v in candidates.items()})
-        keep = adaptive.choose(rng, np.asarray(residual), n)
-        return {k: v[keep] for k, v in candidates.items()}
+        return np.asarray(self._pointwise[t.name](params, {k: np.asarray(v, dtype) for k, v in points.items()}))
 
     def initial_weights(self, dtype) -> dict[str, jax.Array]:
         return {t.name: jnp.asarray(t.weight, dtype) for t in self.terms}

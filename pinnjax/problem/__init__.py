@@ -1,7 +1,7 @@
 """Problem layer: derivative names, safe expressions, residuals, points, pointwise losses,
 terms and the Problem that holds them. Imports only from ``geometry``."""
 
-from .adaptive import RAD
+from .adaptive import RAD, RARD, AbstractAdaptive
 from .causal import Causal
 from .expressions import ExpressionError, parse_expression
 from .losses import (
@@ -14,6 +14,7 @@ from .losses import (
            LogCosh,
            PseudoHuber,
 )
+from .point_weights import PointWeights
 from .points import Given, Sample
 from .problem import Coefficient, Problem
 from .terms import (
@@ -34,6 +35,8 @@ __all__ = [
            "MSE",
            "PDE",
            "RAD",
+           "RARD",
+           "AbstractAdaptive",
            "AbstractPointwiseLoss",
            "AbstractTerm",
            "AbstractValueCondition",
@@ -49,6 +52,7 @@ __all__ = [
            "LogCosh",
            "Neumann",
            "Periodic",
+           "PointWeights",
            "Problem",
            "PseudoHuber",
            "Robin",

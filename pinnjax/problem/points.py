@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from ..geometry.sampling import SAMPLERS
-from .adaptive import RAD
+from .adaptive import AbstractAdaptive
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,14 +23,15 @@ class Sample:
     ``part``: "interior", "boundary", a named boundary part ("left", "top", …),
     "initial" or "final" for space-time domains. ``resample``: draw new points at each
     resampling round of training (see ``solve(resample_every=…)``). ``adaptive``: draw
-    them where the residual is large (:class:`~pinnjax.problem.adaptive.RAD`).
+    them where the residual is large (:class:`~pinnjax.problem.adaptive.RAD`), or replace
+    the points with the smallest residual (:class:`~pinnjax.problem.adaptive.RARD`).
     """
 
     n: int
     part: str = "interior"
     sampler: str = "sobol"
     resample: bool = True
-    adaptive: RAD | None = None
+    adaptive: AbstractAdaptive | None = None
 
     def __post_init__(self):
         if not isinstance(self.n, numbers.Integral) or isinstance(self.n, bool) or self.n <= 0:
@@ -39,8 +40,9 @@ class Sample:
             raise ValueError(
                 f"Sample.sampler {self.sampler!r} is not known; use one of {', '.join(SAMPLERS)}"
             )
-        if self.adaptive is not None and not isinstance(self.adaptive, RAD):
-            raise TypeError(f"Sample.adaptive must be a pinnjax.RAD(k=1, c=1) or None, got {type(self.adaptive).__name__}")
+        if self.adaptive is not None and not isinstance(self.adaptive, AbstractAdaptive):
+            raise TypeError(f"Sample.adaptive must be a pinnjax.RAD(k=1, c=1), a pinnjax.RARD(replace=0.1) or None, "
+                            f"got {type(self.adaptive).__name__}")
         if self.adaptive is not None and not self.resample:
             raise ValueError("Sample.adaptive redraws points where the residual is large, so resample must be True")
 

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 
 from .causal import Causal
 from .losses import AbstractPointwiseLoss, get_loss
+from .point_weights import PointWeights
 from .points import Given, Sample, as_points
 from .residuals import Namespace, as_residual, coordinate_function
 
@@ -43,10 +44,13 @@ class BoundTerm:
     points: Sample | Given
     pair_axis: int | None = None
     causal: Causal | None = None
+    point_weights: PointWeights | None = None
 
 
 class AbstractTerm(eqx.Module):
-    """Base of all terms: ``name``, ``points``, ``loss``, ``weight``."""
+    """Base of all terms: ``name``, ``points``, ``loss``, ``weight``; every final term also
+    takes ``point_weights``: self-adaptive per-point weights
+    (:class:`~pinnjax.problem.point_weights.PointWeights`) or None."""
 
     name: eqx.AbstractVar[str]
     points: eqx.AbstractVar[Sample | Given]
@@ -61,7 +65,15 @@ class AbstractTerm(eqx.Module):
         return BoundTerm(
             self.name, tuple(dict.fromkeys(names)), tuple(pair_names), fn,
             self.loss, float(self.weight), self.points, pair_axis, getattr(self, "causal", None),
+            getattr(self, "point_weights", None),
         )
+
+
+def _check_point_weights(value, owner: str) -> PointWeights | None:
+    if value is not None and not isinstance(value, PointWeights):
+        raise TypeError(f"{owner}.point_weights must be a pinnjax.PointWeights(lr=..., decay=..., every=...) or "
+                        f"None, got {type(value).__name__}")
+    return value
 
 
 def _check_weight(weight) -> float:
@@ -78,6 +90,8 @@ class PDE(AbstractTerm):
     is also the general term for custom boundary residuals. ``causal``: weight the
     residual over time slices so that later times train only once earlier ones are
     fitted (:class:`~pinnjax.problem.causal.Causal`; needs a ``SpaceTime`` domain).
+    ``point_weights``: a self-adaptive weight per point, rising where the residual stays
+    large (:class:`~pinnjax.problem.point_weights.PointWeights`).
     """
 
     residual: object
@@ -86,8 +100,10 @@ class PDE(AbstractTerm):
     loss: AbstractPointwiseLoss = eqx.field(default_factory=lambda: get_loss("mse"))
     weight: float = 1.0
     causal: Causal | None = None
+    point_weights: PointWeights | None = None
 
-    def __init__(self, residual, points=1000, *, name="pde", loss="mse", weight=1.0, causal=None):
+    def __init__(self, residual, points=1000, *, name="pde", loss="mse", weight=1.0, causal=None,
+                 point_weights=None):
         self.residual = residual
         self.points = as_points(points, "interior")
         self.name = name
@@ -97,6 +113,7 @@ class PDE(AbstractTerm):
             raise TypeError(f"PDE.causal must be a pinnjax.Causal(slices=..., epsilon=...) or None, "
                             f"got {type(causal).__name__}")
         self.causal = causal
+        self.point_weights = _check_point_weights(point_weights, "PDE")
 
     def bind(self, ns):
         r = as_residual(self.residual, ns, f"term {self.name!r}")
@@ -116,14 +133,16 @@ class AbstractValueCondition(AbstractTerm):
     name: str
     loss: AbstractPointwiseLoss
     weight: float
+    point_weights: PointWeights | None
 
-    def __init__(self, target, value, points, name, loss, weight):
+    def __init__(self, target, value, points, name, loss, weight, point_weights=None):
         self.target = target
         self.value = value
         self.points = points
         self.name = name
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
+        self.point_weights = _check_point_weights(point_weights, type(self).__name__)
 
     @abc.abstractmethod
     def target_namespace(self, ns: Namespace) -> Namespace:
@@ -144,9 +163,10 @@ class AbstractValueCondition(AbstractTerm):
 class Dirichlet(AbstractValueCondition):
     """``field = value`` on boundary part ``on`` (``field`` may name a derivative)."""
 
-    def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
+    def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0,
+                 point_weights=None):
         points = as_points(points, on)
-        super().__init__(field, value, points, name or f"dirichlet_{on}_{field}", loss, weight)
+        super().__init__(field, value, points, name or f"dirichlet_{on}_{field}", loss, weight, point_weights)
 
     def target_namespace(self, ns):
         return ns
@@ -156,9 +176,10 @@ class Dirichlet(AbstractValueCondition):
 class Neumann(AbstractValueCondition):
     """Outward normal derivative ``d field / dn = value`` on boundary part ``on``."""
 
-    def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
+    def __init__(self, field, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0,
+                 point_weights=None):
         points = as_points(points, on)
-        super().__init__(f"{field}_n", value, points, name or f"neumann_{on}_{field}", loss, weight)
+        super().__init__(f"{field}_n", value, points, name or f"neumann_{on}_{field}", loss, weight, point_weights)
 
     def target_namespace(self, ns):
         return ns.with_extras((self.target,))
@@ -168,9 +189,9 @@ class Neumann(AbstractValueCondition):
 class Initial(AbstractValueCondition):
     """``field = value`` at the initial time; ``field="u_t"`` sets the initial rate."""
 
-    def __init__(self, field, value, points=200, *, name=None, loss="mse", weight=1.0):
+    def __init__(self, field, value, points=200, *, name=None, loss="mse", weight=1.0, point_weights=None):
         points = as_points(points, "initial")
-        super().__init__(field, value, points, name or f"initial_{field}", loss, weight)
+        super().__init__(field, value, points, name or f"initial_{field}", loss, weight, point_weights)
 
     def target_namespace(self, ns):
         return ns
@@ -187,13 +208,16 @@ class Robin(AbstractTerm):
     name: str
     loss: AbstractPointwiseLoss
     weight: float
+    point_weights: PointWeights | None
 
-    def __init__(self, field, alpha, beta, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0):
+    def __init__(self, field, alpha, beta, value=0.0, on="boundary", points=100, *, name=None, loss="mse", weight=1.0,
+                 point_weights=None):
         self.field, self.alpha, self.beta, self.value = field, float(alpha), float(beta), value
         self.points = as_points(points, on)
         self.name = name or f"robin_{on}_{field}"
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
+        self.point_weights = _check_point_weights(point_weights, "Robin")
 
     def bind(self, ns):
         u = as_residual(self.field, ns, f"term {self.name!r}")
@@ -218,8 +242,9 @@ class Data(AbstractTerm):
     name: str
     loss: AbstractPointwiseLoss
     weight: float
+    point_weights: PointWeights | None
 
-    def __init__(self, targets, points: Given, *, name="data", loss="mse", weight=1.0):
+    def __init__(self, targets, points: Given, *, name="data", loss="mse", weight=1.0, point_weights=None):
         self.targets = (targets,) if isinstance(targets, str) else tuple(targets)
         if not isinstance(points, Given) or points.values is None:
             raise TypeError("Data needs points=pinnjax.Given(points, values) with values")
@@ -232,6 +257,7 @@ class Data(AbstractTerm):
         self.points, self.name = points, name
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
+        self.point_weights = _check_point_weights(point_weights, "Data")
 
     def bind(self, ns):
         for t in self.targets:
@@ -257,8 +283,10 @@ class Periodic(AbstractTerm):
     name: str
     loss: AbstractPointwiseLoss
     weight: float
+    point_weights: PointWeights | None
 
-    def __init__(self, fields, coordinate="x", derivatives=1, points=100, *, name=None, loss="mse", weight=1.0):
+    def __init__(self, fields, coordinate="x", derivatives=1, points=100, *, name=None, loss="mse", weight=1.0,
+                 point_weights=None):
         self.fields = (fields,) if isinstance(fields, str) else tuple(fields)
         self.coordinate = coordinate
         if not isinstance(derivatives, int) or derivatives < 0:
@@ -268,6 +296,7 @@ class Periodic(AbstractTerm):
         self.name = name or f"periodic_{coordinate}"
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
+        self.point_weights = _check_point_weights(point_weights, "Periodic")
 
     def bind(self, ns):
         if self.coordinate not in ns.coordinates:

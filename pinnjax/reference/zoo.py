@@ -43,15 +43,16 @@ def _burgers_hard(x, y):
 
 def burgers(
     n_interior: int = 2540, n_boundary: int = 80, n_initial: int = 160,
-    hard: bool = False, sampler: str = "sobol", nu: float = 0.01 / math.pi,
+    hard: bool = False, sampler: str = "sobol", nu: float = 0.01 / math.pi, adaptive=None,
 ) -> Benchmark:
     """u_t + u u_x = nu u_xx on [-1, 1] × [0, 1], u0 = -sin(pi x), u(±1, t) = 0.
 
     ``hard=True`` builds the initial and boundary conditions into the output transform
-    and keeps only the PDE term. Reference: Hopf–Cole on the 256 × 101 grid.
+    and keeps only the PDE term; ``adaptive`` (e.g. ``RAD()``) redraws the PDE points
+    where the residual is large. Reference: Hopf–Cole on the 256 × 101 grid.
     """
     domain = SpaceTime(Interval(-1.0, 1.0), 0.0, 1.0)
-    pde = PDE("u_t + u*u_x - nu*u_xx", Sample(n_interior, sampler=sampler))
+    pde = PDE("u_t + u*u_x - nu*u_xx", Sample(n_interior, sampler=sampler, adaptive=adaptive))
     terms = [pde]
     if not hard:
         terms += [

@@ -2,8 +2,9 @@
 
 First-order phases scan ``chunk`` steps inside one compiled call; line-search phases
 (L-BFGS) iterate in a ``lax.while_loop`` with their stopping test. Between chunks the
-host resamples points, records history and calls the callback. A step whose loss is
-not finite is not applied, and the phase stops naming the term that went bad.
+host resamples points, advances causal ε and per-point weights (first-order phases),
+records history and calls the callback. A step whose loss is not finite is not applied,
+and the phase stops naming the term that went bad.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import optax
 
 from ..engine.compiled import CompiledProblem
 from ..problem.causal import EPSILON
+from ..problem.point_weights import POINT_WEIGHTS
 from .balancing import AbstractBalancer, term_statistics
 from .phases import AbstractPhase, StopTest
 
@@ -215,6 +217,7 @@ class Trainer:
     balancer: AbstractBalancer | None = None
     _stats: Callable | None = dataclasses.field(default=None, init=False, repr=False)
     _causal: Callable | None = dataclasses.field(default=None, init=False, repr=False)
+    _point_losses: Callable | None = dataclasses.field(default=None, init=False, repr=False)
 
     def draw(self, previous=None, params=None) -> dict:
         host = self.compiled.draw_batch(self.rng, previous, self.multiple_of, params)
@@ -269,7 +272,7 @@ class Trainer:
         while state.phase_step < phase.steps:
             done = state.phase_step
             length = min(self.chunk, phase.steps - done)
-            for every in (self.resample_every, self._balance_every(), *self._causal_every()):
+            for every in (self.resample_every, self._balance_every(), *self._causal_every(), *self._weights_every()):
                 if every:
                     length = min(length, every - (done % every))
             if length not in runners:
@@ -284,8 +287,9 @@ class Trainer:
             if self._balance_every() and reached % self._balance_every() == 0:
                 updated = self._rebalance(state, batch)
                 weights = _placed(weights, updated)
-            if any(reached % every == 0 for every in self._causal_every()):
-                updated = {**(updated or {}), **self._causal_schedule(state, batch, reached)}
+            logged = self._schedules(state, batch, reached)
+            if logged:  # new ε / λ in the host batch, placed again (arguments of the step: no retrace)
+                updated = {**(updated or {}), **logged}
                 batch = self.put(state.host_batch)
             state.history.extend(state.step, state.phase, totals, losses, self._coefficients(params), updated)
             state.phase_step += length
@@ -307,6 +311,16 @@ class Trainer:
         state.rng_state = self.rng.bit_generator.state
         return self.put(state.host_batch)
 
+    def _schedules(self, state: TrainState, batch, reached: int) -> dict[str, float]:
+        """Advance the causal ε and point weights due at step ``reached`` of the phase (in
+        the host batch); returns what is logged."""
+        logged = {}
+        if any(reached % every == 0 for every in self._causal_every()):
+            logged.update(self._causal_schedule(state, batch, reached))
+        if any(reached % every == 0 for every in self._weights_every()):
+            logged.update(self._weights_schedule(state, batch, reached))
+        return logged
+
     def _causal_every(self) -> tuple[int, ...]:
         return tuple({t.causal.every for t in self.compiled.terms if t.causal is not None})
 
@@ -325,6 +339,25 @@ class Trainer:
             state.host_batch = {**state.host_batch, t.name: {**state.host_batch[t.name], EPSILON: np.asarray(
                 new, state.host_batch[t.name][EPSILON].dtype)}}
             logged.update({f"{t.name}:epsilon": new, f"{t.name}:causal_min": float(lowest[t.name])})
+        return logged
+
+    def _weights_every(self) -> tuple[int, ...]:
+        return tuple({t.point_weights.every for t in self.compiled.terms if t.point_weights is not None})
+
+    def _weights_schedule(self, state: TrainState, batch, reached: int) -> dict[str, float]:
+        """Update each term's point weights (in the host batch) that are due at step
+        ``reached`` of the phase; returns what is logged: ``<term>:weights_mean``,
+        ``<term>:weights_max``."""
+        if self._point_losses is None:
+            self._point_losses = jax.jit(self.compiled.point_losses)
+        losses = self._point_losses(state.params, batch)
+        logged = {}
+        for t in self.compiled.terms:
+            if t.point_weights is None or reached % t.point_weights.every:
+                continue
+            new = t.point_weights.update(state.host_batch[t.name][POINT_WEIGHTS], np.asarray(losses[t.name]))
+            state.host_batch = {**state.host_batch, t.name: {**state.host_batch[t.name], POINT_WEIGHTS: new}}
+            logged.update({f"{t.name}:weights_mean": float(new.mean()), f"{t.name}:weights_max": float(new.max())})
         return logged
 
     def _balance_every(self) -> int:
