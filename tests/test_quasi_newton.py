@@ -160,3 +160,30 @@ training: {phases: [{type: bfgs, steps: 10, variant: dfp}]}
     path.write_text(text.replace("variant: dfp", "variant: ssbroyden"))
     ok = load_experiment(path)
     assert ok.phases[0] == pj.BFGS(10, variant="ssbroyden")
+
+
+def test_a_bfgs_run_resumed_from_checkpoint_files_matches_the_uninterrupted_run(tmp_path):
+    """Killed inside BFGS after a RAD redraw: the dense matrix, the line search's state and
+    the points come back from disk, and the resumed run's losses equal the uninterrupted
+    run's exactly (float64, same batches)."""
+    from pinnjax.runs.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+
+    domain = pj.Interval(0.0, 1.0)
+    problem = pj.Problem(domain, ("u",), [pj.PDE("u_xx + pi**2*sin(pi*x)", pj.Sample(64, adaptive=pj.RAD()))],
+                         transform=lambda x, y: x[0] * (1 - x[0]) * y)
+    phases = [pj.Adam(50, 1e-2), pj.BFGS(150)]
+
+    def grab(info):
+        if info["step"] == 150:  # 100 BFGS iterations in, just after the redraw at 100
+            save_checkpoint(tmp_path, info["state"])
+
+    def run(**kw):
+        net = pj.MLP(1, 1, 8, 2, key=jax.random.PRNGKey(2))
+        return pj.solve(problem, net, phases, dtype="float64", chunk=50, resample_every=50, **kw)
+
+    full = run(callback=grab)
+    state = load_checkpoint(list_checkpoints(tmp_path)[-1], full.state.params, phases)
+    assert state.step == 150 and state.phase == 1
+    resumed = run(resume=state)
+    assert resumed.history.total == full.history.total
+    assert resumed.phases[-1].message == full.phases[-1].message
