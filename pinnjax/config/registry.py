@@ -173,14 +173,15 @@ PHASES = {
                   "lr * decay_rate ** (step / decay_steps), after a linear warm-up"),
     "lbfgs": Entry({"steps": (STEPS, REQUIRED), "memory": (Range("posint", hi=1000), 50), "gtol": (Range("float", 0, 1), 1e-10),
                     "ftol": (Range("float", 0, 1), 0.0), "patience": (STEPS, 50),
-                    "max_linesearch_steps": (Range("posint", hi=1000), 30)}, LBFGS,
+                    "max_linesearch_steps": (Range("posint", hi=1000), 30), "resample": ("bool", LBFGS.resample)}, LBFGS,
                    "L-BFGS, zoom line search; stops at gtol, patience or steps"),
     "bfgs": Entry({"steps": (STEPS, REQUIRED), "variant": (VARIANTS, BFGS.variant),
                    "gtol": (Range("float", 0, 1), BFGS.gtol), "ftol": (Range("float", 0, 1), BFGS.ftol),
                    "patience": (STEPS, BFGS.patience),
                    "max_linesearch_steps": (Range("posint", hi=1000), BFGS.max_linesearch_steps),
                    "stepsize_precision": (Range("float", 0, 1, open_lo=True), BFGS.stepsize_precision),
-                   "max_parameters": (Range("posint", hi=100_000), BFGS.max_parameters)}, BFGS,
+                   "max_parameters": (Range("posint", hi=100_000), BFGS.max_parameters),
+                   "resample": ("bool", BFGS.resample)}, BFGS,
                   "full-matrix (self-scaled) BFGS / Broyden, zoom line search; small networks, float64"),
 }
 BALANCE = {"every": (STEPS, GradNorm.every), "alpha": (Range("float", 0, 1, open_hi=True), GradNorm.alpha)}
