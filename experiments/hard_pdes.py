@@ -16,7 +16,8 @@ Rows: ``plain`` and the ingredients added one by one in the order above up to ``
 (the shipped config), then ``full`` minus each ingredient, then ``full`` plus each of
 causal weighting (32 slices), random weight factorization and a PirateNet (width 16, 2
 blocks, 2,200 parameters: a size the dense BFGS handles). ``--adam`` / ``--second`` set the step
-budgets of every row (default: the configs' own); wall times include compilation.
+budgets of every row (default: the configs' own); wall times include compilation. Each
+finished run is kept in hard_pdes.jsonl and read back instead of rerun (delete a line to rerun).
 
     python experiments/hard_pdes.py [--problems allen_cahn,kdv] [--variants full,-bfgs] [--seeds 0,1,2]
                                     [--adam 1000 --second 3000] [--write]
@@ -84,6 +85,23 @@ def variants() -> dict[str, set[str] | list[str]]:
     return rows
 
 
+JOURNAL = HERE / "hard_pdes.jsonl"  # every finished run, so that separate invocations add up
+
+
+def journaled(problem: str, variant: str, extra: list[str], seed: int) -> dict:
+    """The run's result from the journal, or run it and record it."""
+    key = {"problem": problem, "variant": variant, "overrides": extra, "seed": seed}
+    if JOURNAL.exists():
+        for line in JOURNAL.read_text().splitlines():
+            row = json.loads(line)
+            if {k: row[k] for k in key} == key:
+                return row
+    row = {**key, **run(problem, extra, seed)}
+    with JOURNAL.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+    return row
+
+
 def run(problem: str, extra: list[str], seed: int) -> dict:
     import pinnjax as pj
     from pinnjax.config import build_experiment, load_config
@@ -118,7 +136,7 @@ def main() -> None:
             extra += [f"training.phases.1.steps={args.second}"] if args.second else []
             runs = []
             for s in seeds:
-                runs.append(run(problem, extra, s))
+                runs.append(journaled(problem, variant, extra, s))
                 print(f"{problem} {variant} seed {s}: rel L2 {runs[-1]['error']:.3e} ({runs[-1]['wall']:.0f} s)",
                       flush=True)
             rows.append(f"| {problem} | {variant} | {median([r['error'] for r in runs]):.2e} | "

@@ -17,12 +17,13 @@ from ..geometry.spacetime import SpaceTime
 from ..engine.compiled import domain_bounds
 from ..nn.networks import Embedded, PeriodicEmbedding, factorize
 from ..problem.causal import Causal
+from ..problem.constraints import INITIAL, Inequality, Integral, parse_constraint
 from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
 from ..problem.point_weights import PointWeights
 from ..problem.points import Given, Sample
 from ..problem.problem import Coefficient, Problem
-from ..problem.residuals import as_residual
+from ..problem.residuals import Namespace, as_residual, coordinate_function
 from ..problem.terms import PDE, Data, Periodic
 from . import registry as R
 from .errors import ConfigError, describe, did_you_mean
@@ -171,11 +172,18 @@ def build_term(node, path: str, base_dir: Path, domain, line):
         common["name"] = p["name"]
     if p.get("causal") is not None:
         common["causal"] = _causal(p["causal"], join(path, "causal"), line_of(node, "causal"), domain)
-    if p["point_weights"] is not None:
+    if p.get("point_weights") is not None:
         common["point_weights"] = _point_weights(p["point_weights"], join(path, "point_weights"),
                                                  line_of(node, "point_weights"))
     if kind == "data":
         return _data_term(p, path, node, base_dir, tuple(domain.coordinate_names), common, entry)
+    if kind == "inequality":
+        return _inequality_term(p, path, node, domain, common, entry)
+    if kind == "integral":
+        _check_part(domain, p["over"], join(path, "over"), line_of(node, "over"), False)
+        term = _wrap_params(path, node, entry, lambda: entry.make(p, None, common))
+        _wrap_params(path, node, entry, lambda: term.check_domain(domain))
+        return term
     if kind == "initial" and not isinstance(domain, SpaceTime):
         raise ConfigError(join(path, "type"), "an initial condition needs a time interval: add domain.time: [t0, t1]",
                           line_of(node, "type"))
@@ -202,6 +210,23 @@ def _point_weights(node, path: str, line) -> PointWeights:
                            "(or {} for these)", line)
     params = take(node, R.POINT_WEIGHTS, path)
     return _wrap(path, line, lambda: PointWeights(**params))
+
+
+def _inequality_term(p, path, node, domain, common, entry):
+    """``{expression, lower, upper}`` or the compact ``{constraint: "0 <= c <= 1"}``."""
+    points = build_points(p["points"], join(path, "points"), "interior", line_of(node, "points"), domain, False)
+    bounds = {k: p[k] for k in ("expression", "lower", "upper")}
+    if p["constraint"] is not None:
+        where, line = join(path, "constraint"), line_of(node, "constraint")
+        given = [k for k, v in bounds.items() if v is not None]
+        if given:
+            raise ConfigError(where, f"give either constraint (e.g. 'G_xx >= 0') or expression with lower/upper, "
+                              f"not both; remove {', '.join(given)}", line)
+        bounds = dict(zip(bounds, _wrap(where, line, lambda: parse_constraint(p["constraint"]))))
+    elif bounds["expression"] is None:
+        raise ConfigError(path, "an inequality needs expression (with lower and/or upper) or constraint, e.g. "
+                          "{type: inequality, constraint: 'G_xx >= 0'}", line_of(node, "type"))
+    return _wrap_params(path, node, entry, lambda: entry.make({**p, **bounds}, points, common))
 
 
 def _data_term(p, path, node, base_dir, coords, common, entry):
@@ -231,6 +256,18 @@ def _check_names(term, node, path, ns):
         probe("fields", term.fields)
     elif isinstance(term, Data):
         probe("targets", term.targets)
+    elif isinstance(term, (Inequality, Integral)):
+        key = "integrand" if isinstance(term, Integral) else "constraint" if "constraint" in node else "expression"
+        text = term.integrand if isinstance(term, Integral) else term.expression
+        _wrap(join(path, key), line_of(node, key), lambda: as_residual(text, ns, f"{path}.{key}"))
+        scalars = Namespace((), (), ns.constants, ns.coefficients)  # an integral's value
+        for key, names in (("lower", ns), ("upper", ns), ("value", scalars)):
+            value = node.get(key)
+            if isinstance(value, str) and not (key == "value" and value == INITIAL):
+                _wrap(join(path, key), line_of(node, key), lambda v=value, n=names, k=key: coordinate_function(
+                    v, n, f"{path}.{k}"))
+        _wrap_params(path, node, R.TERMS[node["type"]], lambda: term.bind(ns))  # bounds, value: at their keys
+        return
     elif not isinstance(term, PDE):
         probe("field", [node["field"]])
     key = {PDE: "residual", Periodic: "fields", Data: "targets"}.get(type(term), "value")

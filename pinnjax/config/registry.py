@@ -18,6 +18,18 @@ from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, PirateNet, fourier_mlp
 from ..problem.adaptive import RAD, RARD
 from ..problem.causal import Causal
+from ..problem.constraints import (
+    GAUSS_ORDER,
+    INEQUALITY_POINTS,
+    MAX_GAUSS_ORDER,
+    MAX_TIMES,
+    N_TIMES,
+    QMC_POINTS,
+    QUADRATURE,
+    QUADRATURES,
+    Inequality,
+    Integral,
+)
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
 from ..problem.point_weights import PointWeights
@@ -118,6 +130,21 @@ TERMS = {
                        "points": ("points", 100), **COMMON_TERM},
                       lambda p, pts, c: Periodic(p["fields"], p["coordinate"], p["derivatives"], pts, **c),
                       "equal values (and derivatives) at both ends of coordinate", "interior"),
+    "inequality": Entry({"expression": ("expr", None), "constraint": ("str", None), "lower": ("expr", None),
+                         "upper": ("expr", None), "points": ("points", INEQUALITY_POINTS), **COMMON_TERM},
+                        lambda p, pts, c: Inequality(p["expression"], pts, p["lower"], p["upper"], **c),
+                        "lower <= expression <= upper at points, the violation penalized; or constraint: "
+                        "'G_xx >= 0' / '0 <= c <= 1'", "interior"),
+    "integral": Entry({"integrand": ("expr", REQUIRED), "value": ("expr", REQUIRED), "over": ("str", "interior"),
+                       "quadrature": (QUADRATURES, QUADRATURE), "order": (Range("posint", hi=MAX_GAUSS_ORDER), GAUSS_ORDER),
+                       "qmc_points": (POINT_COUNT, QMC_POINTS), "per_time": ("bool", False),
+                       "n_times": (Range("posint", hi=MAX_TIMES), N_TIMES),
+                       **{k: v for k, v in COMMON_TERM.items() if k != "point_weights"}},
+                      lambda p, _pts, c: Integral(p["integrand"], p["value"], p["over"], p["quadrature"], p["order"],
+                                                  qmc_points=p["qmc_points"], per_time=p["per_time"],
+                                                  n_times=p["n_times"], **c),
+                      "integral of integrand over part `over` = value (gauss: Gauss-Legendre on boxes, qmc: Sobol'); "
+                      "per_time: at each of n_times times, value: initial conserves it"),
     "data": Entry({"targets": ("names", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
                   lambda targets, given, c: Data(targets, given, **c),
                   "measured values: .npz (or .csv) with one column per coordinate and per target"),

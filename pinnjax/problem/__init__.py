@@ -3,6 +3,7 @@ terms and the Problem that holds them. Imports only from ``geometry``."""
 
 from .adaptive import RAD, RARD, AbstractAdaptive
 from .causal import Causal
+from .constraints import Inequality, Integral, Quadrature, parse_constraint
 from .expressions import ExpressionError, parse_expression
 from .losses import (
            LOSSES,
@@ -48,14 +49,18 @@ __all__ = [
            "ExpressionError",
            "Given",
            "Huber",
+           "Inequality",
            "Initial",
+           "Integral",
            "LogCosh",
            "Neumann",
            "Periodic",
            "PointWeights",
            "Problem",
            "PseudoHuber",
+           "Quadrature",
            "Robin",
            "Sample",
+           "parse_constraint",
            "parse_expression",
 ]

@@ -113,6 +113,8 @@ class Problem:
         if dupes:
             raise ValueError(f"term names must be distinct; repeated: {dupes}. Pass name=... to tell them apart")
         object.__setattr__(self, "terms", terms)
+        for t in terms:
+            t.check_domain(self.domain)
         for k, v in self.constants.items():
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v):
                 raise ValueError(f"constant {k!r} must be a finite real number, got {v!r}")

@@ -61,6 +61,9 @@ class AbstractTerm(eqx.Module):
     def bind(self, ns: Namespace) -> BoundTerm:
         """Check names against ``ns`` and build the residual."""
 
+    def check_domain(self, domain) -> None:
+        """Check what the term needs of ``domain`` (called by ``Problem``); nothing by default."""
+
     def _bound(self, names, fn, pair_names=(), pair_axis=None) -> BoundTerm:
         return BoundTerm(
             self.name, tuple(dict.fromkeys(names)), tuple(pair_names), fn,
