@@ -11,6 +11,7 @@ from .engine import METHODS, CompiledProblem, compile_problem, evaluate_derivati
 from .geometry import (
     AbstractDomain,
     AbstractGeometry,
+    AbstractTimeDomain,
     Box,
     Difference,
     Disk,
@@ -19,6 +20,7 @@ from .geometry import (
     Polygon,
     Rectangle,
     SpaceTime,
+    TimeInterval,
     Union,
     lshape,
 )
@@ -94,7 +96,7 @@ __all__ = [
     "Causal", "RAD", "RARD", "AbstractAdaptive", "PointWeights",
     # domains
     "AbstractDomain", "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",
-    "Union", "Difference", "Intersection", "SpaceTime",
+    "Union", "Difference", "Intersection", "SpaceTime", "TimeInterval", "AbstractTimeDomain",
     # losses
     "LOSSES", "AbstractPointwiseLoss", "MSE", "MAE", "Huber", "PseudoHuber", "LogCosh", "Cauchy",
     # networks

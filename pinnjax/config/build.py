@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..geometry.spacetime import SpaceTime
+from ..geometry.spacetime import AbstractTimeDomain, SpaceTime, TimeInterval
 from ..engine.compiled import domain_bounds
 from ..nn.networks import Embedded, PeriodicEmbedding, factorize
 from ..problem.causal import Causal
@@ -22,7 +22,7 @@ from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
 from ..problem.point_weights import PointWeights
 from ..problem.points import Given, Sample
-from ..problem.problem import Coefficient, Problem
+from ..problem.problem import Coefficient, Problem, unused_coefficient_message
 from ..problem.residuals import Namespace, as_residual, coordinate_function
 from ..problem.terms import PDE, Data, Periodic
 from . import registry as R
@@ -107,20 +107,32 @@ def build_geometry(node, path: str, line=None, coordinates=None):
 
 
 def build_domain(node, path="domain"):
+    """A geometry, a geometry × time (``SpaceTime``), or time alone (``TimeInterval``: an ODE)."""
     params = take(node, R.DOMAIN, path)
-    geometry = build_geometry(params["geometry"], f"{path}.geometry", line_of(node, "geometry"))
+    if params["geometry"] is None and params["time"] is None:
+        raise ConfigError(path, "a domain needs a geometry, a time interval, or both: e.g. {geometry: {type: "
+                          "interval, min: 0, max: 1}}, or {time: [0, 5]} for an ODE in t", line_of(node))
+    geometry = None
+    if params["geometry"] is not None:
+        geometry = build_geometry(params["geometry"], f"{path}.geometry", line_of(node, "geometry"))
     if params["time"] is None:
         return geometry
     if len(params["time"]) != 2:
         raise ConfigError(f"{path}.time", f"expected [t0, t1], got {describe(params['time'])}", line_of(node, "time"))
+    if geometry is None:
+        return _wrap(f"{path}.time", line_of(node, "time"), lambda: TimeInterval(*params["time"]))
     return _wrap(f"{path}.time", line_of(node, "time"), lambda: SpaceTime(geometry, *params["time"]))
 
 
 def _check_part(domain, part: str, path: str, line, needs_normals: bool):
     geometry = getattr(domain, "geometry", domain)
-    valid = tuple(domain.parts) + tuple(geometry.part_aliases())
+    valid = tuple(domain.parts) + tuple(getattr(geometry, "part_aliases", dict)())
     if part not in valid:
         raise choice_error(path, f"part of the domain ({type(domain).__name__})", part, valid, line)
+    if needs_normals and not domain.spatial_coordinate_names:
+        raise ConfigError(path, f"a normal derivative needs a spatial boundary, and a {type(domain).__name__} has "
+                          "none (only time); set a rate instead, e.g. {type: initial, field: x_t, value: 0} or "
+                          "{type: dirichlet, field: x_t, on: final}", line)
     if needs_normals and part in ("interior", "initial", "final"):
         boundary = [p for p in valid if p not in ("interior", "initial", "final")]
         raise ConfigError(path, f"a normal derivative needs a boundary part, got {part!r}; use one of: "
@@ -184,7 +196,7 @@ def build_term(node, path: str, base_dir: Path, domain, line):
         term = _wrap_params(path, node, entry, lambda: entry.make(p, None, common))
         _wrap_params(path, node, entry, lambda: term.check_domain(domain))
         return term
-    if kind == "initial" and not isinstance(domain, SpaceTime):
+    if kind == "initial" and not isinstance(domain, AbstractTimeDomain):
         raise ConfigError(join(path, "type"), "an initial condition needs a time interval: add domain.time: [t0, t1]",
                           line_of(node, "type"))
     needs_normals = kind in ("neumann", "robin")
@@ -198,7 +210,7 @@ def build_term(node, path: str, base_dir: Path, domain, line):
 def _causal(node, path: str, line, domain) -> Causal:
     """``causal: {slices: 32, epsilon: 1.0, ...}`` of a pde term."""
     node = require_mapping(node, path, "causal weighting, e.g. {slices: 32, epsilon: 1.0}", line)
-    if not isinstance(domain, SpaceTime):
+    if not isinstance(domain, AbstractTimeDomain):
         raise ConfigError(path, "causal weighting orders the residual in time: add domain.time: [t0, t1]", line)
     params = take(node, R.CAUSAL, path)
     return _wrap(path, line, lambda: Causal(**params))
@@ -362,6 +374,9 @@ def build_problem(top: dict, config: dict, base_dir: Path) -> Problem:
     ns = problem.namespace()
     for i, term in enumerate(problem.terms):
         _check_names(term, terms_node[i], f"terms[{i}]", ns)
+    for name in problem.unused_coefficients():
+        raise ConfigError(join("coefficients", name), unused_coefficient_message(name),
+                          line_of(top["coefficients"], name))
     return problem
 
 

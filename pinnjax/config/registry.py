@@ -98,7 +98,7 @@ GEOMETRIES = {
     "difference": Entry({"of": ("list", REQUIRED), **COORDS}, geo.Difference, "of: [a, b]: a minus b"),
 }
 CSG = ("union", "intersection", "difference")
-DOMAIN = {"geometry": ("mapping", REQUIRED), "time": (COORDINATES, None)}
+DOMAIN = {"geometry": ("mapping", None), "time": (COORDINATES, None)}  # at least one; time alone: an ODE
 
 CAUSAL = {"slices": (Range("posint", hi=10_000), Causal.slices),
           "epsilon": (Range("float", 0, 1e6, open_lo=True), Causal.epsilon),
@@ -365,7 +365,7 @@ def _params(table: dict) -> str:
 
 def describe_components() -> str:
     """Every component a config can name, with its parameters and defaults."""
-    lines = ["top level: " + _params(TOP), "domain: " + _params(DOMAIN) + "   (time adds coordinate t, last)"]
+    lines = ["top level: " + _params(TOP), "domain: " + _params(DOMAIN) + "   (time adds coordinate t, last; time alone, no geometry: an ODE in t)"]
     for title, entries in [("geometries (domain.geometry.type)", GEOMETRIES), ("terms (terms[i].type)", TERMS),
                            ("losses (a term's loss: a name, or {type, ...})", LOSS_ENTRIES),
                            ("networks (network.type)", NETWORKS), ("optimizers (training.phases[i].type)", PHASES),

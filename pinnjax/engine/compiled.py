@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry.base import AbstractDomain
-from ..geometry.spacetime import SpaceTime
+from ..geometry.spacetime import AbstractTimeDomain
 from ..problem.causal import EPSILON
 from ..problem.names import parse_derivative_name
 from ..problem.point_weights import POINT_WEIGHTS, per_point, weigh
@@ -32,7 +32,7 @@ def domain_bounds(domain: AbstractDomain) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper corners (d,) of the domain's bounding box (time last)."""
     if not isinstance(domain, AbstractDomain):
         raise TypeError(
-            f"domain_bounds needs a domain (a geometry such as Interval or Rectangle, or a SpaceTime), "
+            f"domain_bounds needs a domain (a geometry such as Interval or Rectangle, a SpaceTime or a TimeInterval), "
             f"got {type(domain).__name__}; subclass pinnjax.AbstractDomain for a domain of your own"
         )
     return domain.bounds()
@@ -234,9 +234,9 @@ def compile_problem(problem: Problem, network, method: str = DEFAULT_METHOD, sca
     """Bind the problem's terms and split the network; returns (CompiledProblem, net arrays)."""
     terms = problem.bind()
     causal = [t.name for t in terms if t.causal is not None]
-    if causal and not isinstance(problem.domain, SpaceTime):
+    if causal and not isinstance(problem.domain, AbstractTimeDomain):
         raise ValueError(f"term(s) {causal} use causal weighting, which needs a time coordinate: make the domain "
-                         "a pinnjax.SpaceTime(geometry, t0, t1)")
+                         "a pinnjax.SpaceTime(geometry, t0, t1) or a pinnjax.TimeInterval(t0, t1)")
     arrays, static = eqx.partition(network, eqx.is_inexact_array)
     lower, upper = domain_bounds(problem.domain)
     compiled = CompiledProblem(problem, terms, static, lower, upper, method, scale_inputs)

@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..geometry.shapes import Box, Interval, Rectangle
-from ..geometry.spacetime import SpaceTime
+from ..geometry.spacetime import SpaceTime, TimeInterval
 from .expressions import ExpressionError, parse_expression
 from .losses import AbstractPointwiseLoss, get_loss
 from .point_weights import PointWeights
@@ -248,6 +248,14 @@ class Quadrature:
 
     def check(self, domain) -> None:
         """ValueError naming the parameter if the rule cannot be built on ``domain``."""
+        if isinstance(domain, TimeInterval):
+            if self.over not in domain.parts:
+                raise ValueError(f"Integral.over {self.over!r} is not a part of the domain (TimeInterval); use one "
+                                 f"of: {', '.join(domain.parts)}")
+            if self.per_time:
+                raise ValueError("Integral.per_time integrates over space at each time, and a TimeInterval has no "
+                                 "space; drop per_time (over='interior' integrates over time)")
+            return
         space_time = isinstance(domain, SpaceTime)
         geometry = domain.geometry if space_time else domain
         if not hasattr(geometry, "measure") or not hasattr(geometry, "part_aliases"):
@@ -277,6 +285,8 @@ class Quadrature:
     def nodes(self, domain, rng, multiple_of: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(x (N, d), w (N,), normals or None); per_time: ``n_times`` equal blocks."""
         self.check(domain)
+        if isinstance(domain, TimeInterval):
+            return _pad(*self._time(domain, rng), multiple_of)
         if not isinstance(domain, SpaceTime):
             return _pad(*self._spatial(domain, self.over, rng), multiple_of)
         geometry, t0, t1 = domain.geometry, domain.t0, domain.t1
@@ -327,6 +337,17 @@ class Quadrature:
         x[:, axis] = hi[axis] if normal[axis] > 0 else lo[axis]
         return x, w * np.prod((hi - lo)[others]), np.tile(normal, (len(w), 1))
 
+    def _time(self, domain, rng):
+        """Nodes over a TimeInterval: Gauss or Sobol' in time; an end (or both) weighs 1."""
+        if self.over != "interior":
+            t = domain.sample(self.over, 1 if self.over in ("initial", "final") else 2, "grid", rng).points
+            return np.sort(t, axis=0), np.ones(len(t)), None
+        if self.quadrature == "qmc":
+            t = domain.sample("interior", self.qmc_points, "sobol", rng).points
+            return t, np.full(len(t), domain.measure() / len(t)), None
+        t, w = _gauss_interval(domain.t0, domain.t1, self.order)
+        return t[:, None], w, None
+
     def draw(self, domain, rng, multiple_of: int = 1) -> dict[str, np.ndarray]:
         x, w, normals = self.nodes(domain, rng, multiple_of)
         batch = {"x": x, WEIGHTS: w}
@@ -357,7 +378,8 @@ class Integral(AbstractTerm):
     (``"u**2"``; on boundary parts also ``u_n``, ``n_x``). ``value``: a number or text in
     constants and coefficients; with ``per_time``, also ``"initial"``: the integral at
     t0 (conservation). ``over``: "interior", "boundary", a boundary part, or "initial" /
-    "final" (space at t0 / t1) of a ``SpaceTime``. The residual is one scalar per
+    "final" (space at t0 / t1) of a ``SpaceTime``; on a ``TimeInterval`` (an ODE) "interior"
+    integrates over time and an end part is the value there (weight 1). The residual is one scalar per
     integral, ``∫ - value``, so with ``loss="mse"`` the loss is its square;
     ``per_time=True`` integrates over space at ``n_times`` equally spaced times (t0 and t1
     included) and the loss is the mean over times.

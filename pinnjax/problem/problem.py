@@ -75,6 +75,17 @@ def _check_names(kind: str, names: Sequence[str]) -> tuple[str, ...]:
     return names
 
 
+def _unused(coefficients, bound: Sequence[BoundTerm]) -> tuple[str, ...]:
+    read = {n for b in bound for n in b.names + b.pair_names}
+    return tuple(k for k in coefficients if k not in read)
+
+
+def unused_coefficient_message(name: str) -> str:
+    return (f"coefficient {name} is never used by any term, so training could not identify it; read it in a "
+            f"term (e.g. a residual 'u_xx - {name}*u', or an inequality '{name} >= 0') or remove it from the "
+            "coefficients")
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Problem:
     """Domain × fields × terms (+ constants, coefficients, an output transform).
@@ -98,7 +109,7 @@ class Problem:
             raise ValueError("Problem.fields is empty; name at least one field, e.g. fields=('u',)")
         if not isinstance(self.domain, AbstractDomain):
             raise TypeError(
-                f"Problem.domain must be a geometry (Interval, Rectangle, Disk, …) or a SpaceTime, "
+                f"Problem.domain must be a geometry (Interval, Rectangle, Disk, …), a SpaceTime or a TimeInterval, "
                 f"got {type(self.domain).__name__}; build the region from those shapes, or subclass "
                 f"pinnjax.AbstractDomain for a domain of your own"
             )
@@ -143,13 +154,26 @@ class Problem:
         return tuple(self.domain.spatial_coordinate_names)
 
     def namespace(self) -> Namespace:
-        normals = tuple(f"{f}_n" for f in self.fields) + tuple(f"n_{c}" for c in self.spatial_coordinates)
+        spatial = self.spatial_coordinates  # none on a TimeInterval: no normals there
+        normals = tuple(f"{f}_n" for f in self.fields if spatial) + tuple(f"n_{c}" for c in spatial)
         return Namespace(
             self.fields, self.coordinates, dict(self.constants), tuple(self.coefficients), normals
         )
 
     def bind(self) -> tuple[BoundTerm, ...]:
-        """Check every term's names; raises ValueError naming the term and the name."""
+        """Check every term's names; raises ValueError naming the term and the name, or a
+        coefficient that no term reads (training could not move it)."""
+        bound = self._bind_terms()
+        unused = _unused(self.coefficients, bound)
+        if unused:
+            raise ValueError(unused_coefficient_message(unused[0]))
+        return bound
+
+    def unused_coefficients(self) -> tuple[str, ...]:
+        """The coefficients that no term reads, in their order (each is an error in ``bind``)."""
+        return _unused(self.coefficients, self._bind_terms())
+
+    def _bind_terms(self) -> tuple[BoundTerm, ...]:
         ns = self.namespace()
         return tuple(t.bind(ns) for t in self.terms)
 

@@ -79,6 +79,15 @@ def _check_point_weights(value, owner: str) -> PointWeights | None:
     return value
 
 
+def _check_normals(term, domain) -> None:
+    """A normal derivative needs space: a domain of time alone (TimeInterval) has no normals."""
+    if not domain.spatial_coordinate_names:
+        raise ValueError(
+            f"{type(term).__name__} term {term.name!r} reads a normal derivative, but a {type(domain).__name__} has "
+            "no spatial boundary (only time); set a rate instead, e.g. Initial('x_t', 0.0) or "
+            "Dirichlet('x_t', 0.0, on='final')")
+
+
 def _check_weight(weight) -> float:
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
         raise ValueError(f"weight must be a number >= 0, got {weight!r}")
@@ -187,6 +196,9 @@ class Neumann(AbstractValueCondition):
     def target_namespace(self, ns):
         return ns.with_extras((self.target,))
 
+    def check_domain(self, domain):
+        _check_normals(self, domain)
+
 
 @typing.final
 class Initial(AbstractValueCondition):
@@ -221,6 +233,9 @@ class Robin(AbstractTerm):
         self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
         self.point_weights = _check_point_weights(point_weights, "Robin")
+
+    def check_domain(self, domain):
+        _check_normals(self, domain)
 
     def bind(self, ns):
         u = as_residual(self.field, ns, f"term {self.name!r}")
