@@ -38,7 +38,7 @@ def _check(name: str, value, lo: float, hi: float | None = None, integer: bool =
 @dataclasses.dataclass(frozen=True)
 class Causal:
     """Causal weighting for a residual term (see the module docstring); the time
-    coordinate is the domain's last (``SpaceTime``)."""
+    coordinate is the domain's last (``SpaceTime`` or ``TimeInterval``)."""
 
     slices: int = 32
     epsilon: float = 1.0

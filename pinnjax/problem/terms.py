@@ -101,7 +101,7 @@ class PDE(AbstractTerm):
     quantities (``lambda u_t, u, u_x, u_xx, nu: ...``). Any point set works, so this
     is also the general term for custom boundary residuals. ``causal``: weight the
     residual over time slices so that later times train only once earlier ones are
-    fitted (:class:`~pinnjax.problem.causal.Causal`; needs a ``SpaceTime`` domain).
+    fitted (:class:`~pinnjax.problem.causal.Causal`; needs a ``SpaceTime`` or ``TimeInterval``).
     ``point_weights``: a self-adaptive weight per point, rising where the residual stays
     large (:class:`~pinnjax.problem.point_weights.PointWeights`).
     """
