@@ -75,10 +75,10 @@ def _scaling(variant: str, a, b, h, first, n: int):
 
 
 def broyden_update(variant: str, H, s, y, g_prev, d_prev, first):
-    """H⁺ from the pair (s, y); returns (H⁺, applied: bool)."""
+    """H⁺ from the pair (s, y); returns (H⁺, applied: bool). H is read and written once
+    when the update applies, and left as it is (no copy) when it does not."""
     sy = s @ y
-    ok = sy > 1e-12 * jnp.linalg.norm(s) * jnp.linalg.norm(y)
-    rho = 1 / jnp.where(ok, sy, 1.0)
+    rho = 1 / jnp.where(sy > 0, sy, 1.0)
     Hy = H @ y
     yHy = y @ Hy
     alpha = (s @ d_prev) / jnp.maximum(d_prev @ d_prev, jnp.finfo(s.dtype).tiny)
@@ -86,10 +86,14 @@ def broyden_update(variant: str, H, s, y, g_prev, d_prev, first):
     b = -alpha * rho * (s @ g_prev)
     a = b * h - 1
     phi, tau = _scaling(variant, a, b, h, first, s.size)
-    v = rho * s - Hy / yHy
-    new = (H - jnp.outer(Hy, Hy) / yHy + phi * yHy * jnp.outer(v, v)) / tau + rho * jnp.outer(s, s)
-    ok = ok & jnp.all(jnp.isfinite(new))
-    return jnp.where(ok, new, H), ok
+    scalars = jnp.stack([rho, yHy, phi, tau, 1 / tau])
+    ok = (sy > 1e-12 * jnp.linalg.norm(s) * jnp.linalg.norm(y)) & jnp.all(jnp.isfinite(scalars)) & (yHy > 0)
+
+    def apply(H):
+        v = rho * s - Hy / yHy
+        return (H - jnp.outer(Hy, Hy) / yHy + phi * yHy * jnp.outer(v, v)) / tau + rho * jnp.outer(s, s)
+
+    return jax.lax.cond(ok, apply, lambda H: H, H), ok
 
 
 def scale_by_broyden(variant: str = "ssbfgs") -> optax.GradientTransformation:
@@ -107,15 +111,16 @@ def scale_by_broyden(variant: str = "ssbfgs") -> optax.GradientTransformation:
     def update(updates, state, params=None):
         g, unravel = ravel_pytree(updates)
         x, _ = ravel_pytree(params)
-        started = state.k > 0
         s = x - state.x
-        H, applied = broyden_update(variant, state.H, s, g - state.g, state.g, state.d, state.k == 1)
-        H = jnp.where(started, H, state.H)
-        skipped = state.skipped + (started & ~applied & jnp.any(s != 0)).astype(jnp.int32)
+
+        def updated(H):
+            return broyden_update(variant, H, s, g - state.g, state.g, state.d, state.k == 1)
+
+        H, applied = jax.lax.cond(state.k > 0, updated, lambda H: (H, jnp.asarray(True)), state.H)
+        skipped = state.skipped + (~applied & jnp.any(s != 0)).astype(jnp.int32)
         d = -(H @ g)
         descent = ((d @ g < 0) | jnp.all(g == 0)) & jnp.all(jnp.isfinite(d))
-        H = jnp.where(descent, H, jnp.eye(g.size, dtype=g.dtype))
-        d = jnp.where(descent, d, -g)
+        H, d = jax.lax.cond(descent, lambda: (H, d), lambda: (jnp.eye(g.size, dtype=g.dtype), -g))
         resets = state.resets + (~descent).astype(jnp.int32)
         new = BroydenState(H, x, g, d, state.k + 1, skipped, resets)
         return unravel(d), new
