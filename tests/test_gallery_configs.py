@@ -15,6 +15,7 @@ GALLERY = Path(__file__).resolve().parent.parent / "configs" / "gallery"
 SHORT = ["training.phases=[{type: adam, steps: 20}]"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(GALLERY.glob("*.yaml")), ids=lambda p: p.stem)
 def test_a_gallery_config_builds_and_trains_twenty_steps(path):
     exp = build_experiment(load_config(path, SHORT), base_dir=path.parent)

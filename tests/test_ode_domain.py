@@ -97,6 +97,7 @@ def oscillator(first_order=False):
     return pj.Problem(pj.TimeInterval(0.0, TWO_PI), ("x",), terms)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_order", [False, True], ids=["second_order", "first_order_system"])
 def test_the_harmonic_oscillator_trains_to_cos_t(first_order):
     problem = oscillator(first_order)
@@ -134,6 +135,7 @@ def test_the_oscillator_from_yaml_matches_the_python_api():
     assert rel_l2(x, np.cos(T)) < 1e-3
 
 
+@pytest.mark.slow
 def test_a_damped_forced_oscillator_in_yaml_with_a_boundary_value():
     """x'' + 0.5 x' + x = cos t with x(0) = 0 and x(5) given (a boundary-value problem: a
     Dirichlet term on the final time): 2 sin t plus a decaying transient."""

@@ -107,6 +107,7 @@ def _poisson():
                       transform=lambda x, y: x[0] * (1 - x[0]) * y)
 
 
+@pytest.mark.slow
 def test_bfgs_after_adam_solves_a_poisson_problem_far_below_lbfgs_at_the_same_iterations():
     """Same network, points and Adam start; 300 iterations each. Measured: self-scaled
     BFGS 1.3e-8, L-BFGS 9.8e-7 (self-scaled Broyden 1.4e-9, plain BFGS 4.4e-7)."""
@@ -162,6 +163,7 @@ training: {phases: [{type: bfgs, steps: 10, variant: dfp}]}
     assert ok.phases[0] == pj.BFGS(10, variant="ssbroyden")
 
 
+@pytest.mark.slow
 def test_a_bfgs_run_resumed_from_checkpoint_files_matches_the_uninterrupted_run(tmp_path):
     """Killed inside BFGS after a RAD redraw: the dense matrix, the line search's state and
     the points come back from disk, and the resumed run's losses equal the uninterrupted
