@@ -126,6 +126,7 @@ training:
 """
 
 
+@pytest.mark.slow
 def test_the_oscillator_from_yaml_matches_the_python_api():
     exp = build_experiment(parse_yaml(ODE_YAML.replace("TWO_PI", repr(TWO_PI))))
     assert isinstance(exp.problem.domain, pj.TimeInterval) and exp.problem.coordinates == ("t",)

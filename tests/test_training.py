@@ -126,6 +126,7 @@ def test_resume_from_a_mid_run_state_reproduces_the_uninterrupted_run():
     assert sorted(snapshots) == [150, 350]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phases", [[pj.Adam(1000), pj.LBFGS(500)], [pj.LBFGS(1000), pj.Adam(500)]])
 def test_a_callback_returning_true_ends_training_there(phases):
     def stop_at_300(info):
