@@ -52,7 +52,18 @@ def config_path(stem):
 # ---------------------------------------------------------------- shipped configs
 def test_every_shipped_config_builds():
     assert {p.stem for p in CONFIGS} >= SHIPPED
-    for path in CONFIGS:
+    _builds([p for p in CONFIGS if p.parent == _ROOT])
+
+
+@pytest.mark.slow
+def test_every_long_budget_config_builds():
+    long = [p for p in CONFIGS if p.parent.name == "long"]
+    assert {p.stem for p in long} == {"allen_cahn", "kdv"}
+    _builds(long)
+
+
+def _builds(paths):
+    for path in paths:
         exp = load_experiment(path)
         assert exp.reference is not None, path.name
         points, values, field = exp.reference
