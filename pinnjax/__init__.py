@@ -52,6 +52,7 @@ from .problem import (
     Coefficient,
     Data,
     Dirichlet,
+    Energy,
     ExpressionError,
     Given,
     Huber,
@@ -61,6 +62,7 @@ from .problem import (
     LogCosh,
     Neumann,
     Periodic,
+    Point,
     PointWeights,
     Problem,
     PseudoHuber,
@@ -92,7 +94,7 @@ __all__ = [
     # problems
     "Problem", "Coefficient", "Sample", "Given",
     "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm", "AbstractValueCondition",
-    "Inequality", "Integral", "Quadrature",
+    "Inequality", "Integral", "Quadrature", "Point", "Energy",
     "Causal", "RAD", "RARD", "AbstractAdaptive", "PointWeights",
     # domains
     "AbstractDomain", "AbstractGeometry", "Interval", "Rectangle", "Box", "Disk", "Polygon", "lshape",

@@ -18,8 +18,10 @@ from ..engine.compiled import domain_bounds
 from ..nn.networks import Embedded, PeriodicEmbedding, factorize
 from ..problem.causal import Causal
 from ..problem.constraints import INITIAL, Inequality, Integral, parse_constraint
+from ..problem.energy import Energy
 from ..problem.expressions import parse_expression
 from ..problem.losses import get_loss
+from ..problem.point_terms import Point
 from ..problem.point_weights import PointWeights
 from ..problem.points import Given, Sample
 from ..problem.problem import Coefficient, Problem, unused_coefficient_message
@@ -179,7 +181,9 @@ def build_loss(value, path: str, line):
 def build_term(node, path: str, base_dir: Path, domain, line):
     kind, entry = choose(node, R.TERMS, path, "term", line)
     p = take(node, entry.table, path, ignore=("type",))
-    common = {"loss": build_loss(p["loss"], f"{path}.loss", line_of(node, "loss")), "weight": p["weight"]}
+    common = {"weight": p["weight"]}
+    if "loss" in p:
+        common["loss"] = build_loss(p["loss"], f"{path}.loss", line_of(node, "loss"))
     if p["name"]:
         common["name"] = p["name"]
     if p.get("causal") is not None:
@@ -191,6 +195,12 @@ def build_term(node, path: str, base_dir: Path, domain, line):
         return _data_term(p, path, node, base_dir, tuple(domain.coordinate_names), common, entry)
     if kind == "inequality":
         return _inequality_term(p, path, node, domain, common, entry)
+    if kind == "energy":
+        return _energy_term(p, path, node, base_dir, domain, common, entry)
+    if kind == "point":
+        term = _wrap_params(path, node, entry, lambda: entry.make(p, None, common))
+        _wrap_params(path, node, entry, lambda: term.check_domain(domain))
+        return term
     if kind == "integral":
         _check_part(domain, p["over"], join(path, "over"), line_of(node, "over"), False)
         term = _wrap_params(path, node, entry, lambda: entry.make(p, None, common))
@@ -241,6 +251,45 @@ def _inequality_term(p, path, node, domain, common, entry):
     return _wrap_params(path, node, entry, lambda: entry.make({**p, **bounds}, points, common))
 
 
+def _columns(value, base_dir, path: str, line) -> dict[str, np.ndarray]:
+    """A table given inline ``{name: [numbers]}`` or as a file: named columns of one length."""
+    if isinstance(value, str):
+        return read_table(value, base_dir, path, line)
+    table = {}
+    for name, column in value.items():
+        check_value(column, R.COORDINATES, join(path, name), line_of(value, name))
+        table[name] = np.asarray(column, np.float64)
+    lengths = {k: len(v) for k, v in table.items()}
+    if len(set(lengths.values())) != 1 or 0 in lengths.values():
+        raise ConfigError(path, f"the columns must be non-empty and of one length (one entry per row), got {lengths}",
+                          line)
+    return table
+
+
+def _energy_term(p, path, node, base_dir, domain, common, entry):
+    """``points`` (drawn) or ``table`` (given points: a column per coordinate, the others per-point data)."""
+    coords = tuple(domain.coordinate_names)
+    columns = ()
+    if p["table"] is not None:
+        where, line = join(path, "table"), line_of(node, "table")
+        if "points" in node:
+            raise ConfigError(where, "give the energy's points either as points (drawn) or as a table (given), not "
+                              "both; remove points", line)
+        table = _columns(p["table"], base_dir, where, line)
+        missing = [c for c in coords if c not in table]
+        if missing:
+            raise ConfigError(where, f"the table lacks the coordinate column(s) {missing}; it has {sorted(table)}",
+                              line)
+        columns = tuple(k for k in table if k not in coords)
+        values = np.stack([table[c] for c in columns], axis=1) if columns else None
+        points = _wrap(where, line, lambda: Given(np.stack([table[c] for c in coords], axis=1), values))
+    else:
+        points = build_points(p["points"], join(path, "points"), "interior", line_of(node, "points"), domain, False)
+    if p["sites"] is not None:
+        p = {**p, "sites": _columns(p["sites"], base_dir, join(path, "sites"), line_of(node, "sites"))}
+    return _wrap_params(path, node, entry, lambda: entry.make({**p, "columns": columns}, points, common))
+
+
 def _data_term(p, path, node, base_dir, coords, common, entry):
     where, line = join(path, "file"), line_of(node, "file")
     table = read_table(p["file"], base_dir, where, line)
@@ -279,6 +328,20 @@ def _check_names(term, node, path, ns):
                 _wrap(join(path, key), line_of(node, key), lambda v=value, n=names, k=key: coordinate_function(
                     v, n, f"{path}.{k}"))
         _wrap_params(path, node, R.TERMS[node["type"]], lambda: term.bind(ns))  # bounds, value: at their keys
+        return
+    elif isinstance(term, Point):
+        _wrap(join(path, "expression"), line_of(node, "expression"),
+              lambda: as_residual(term.expression, ns, f"{path}.expression"))
+        _wrap(join(path, "value"), line_of(node, "value"),
+              lambda: coordinate_function(term.value, ns, f"{path}.value"))
+        _wrap_params(path, node, R.TERMS[node["type"]], lambda: term.bind(ns))  # `at`: named in the message
+        return
+    elif isinstance(term, Energy):
+        try:
+            term.bind(ns)
+        except (ValueError, TypeError) as err:
+            key = "distance" if "Energy.distance" in str(err) and "distance" in node else "energy"
+            raise ConfigError(join(path, key), str(err), line_of(node, key)) from None
         return
     elif not isinstance(term, PDE):
         probe("field", [node["field"]])

@@ -30,8 +30,10 @@ from ..problem.constraints import (
     Inequality,
     Integral,
 )
+from ..problem.energy import ENERGY_POINTS, REDUCE, REDUCTIONS, Energy
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
+from ..problem.point_terms import Point
 from ..problem.point_weights import PointWeights
 from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
 from ..reference import analytic, spectral
@@ -145,6 +147,19 @@ TERMS = {
                                                   n_times=p["n_times"], **c),
                       "integral of integrand over part `over` = value (gauss: Gauss-Legendre on boxes, qmc: Sobol'); "
                       "per_time: at each of n_times times, value: initial conserves it"),
+    "point": Entry({"expression": ("expr", REQUIRED), "at": ("at", REQUIRED), "value": ("expr", 0.0),
+                    **{k: v for k, v in COMMON_TERM.items() if k != "point_weights"}},
+                   lambda p, _pts, c: Point(p["expression"], p["at"], p["value"], **c),
+                   "expression = value at given points; a coordinate of `at` may name a coefficient (a point that "
+                   "trains): {type: point, expression: E_V, at: {V: V0}}"),
+    "energy": Entry({"energy": ("expr", REQUIRED), "points": ("points", ENERGY_POINTS), "table": ("table", None),
+                     "pairs": ("bool", False), "sites": ("table", None), "distance": ("strs", None),
+                     "reduce": (REDUCTIONS, REDUCE), "name": ("name", None), "weight": COMMON_TERM["weight"]},
+                    lambda p, pts, c: Energy(p["energy"], pts, columns=p["columns"], pairs=p["pairs"],
+                                             sites=p["sites"], distance=p["distance"] or (), reduce=p["reduce"], **c),
+                    "the loss is the energy: sum of `energy` over points (table: given points with per-point "
+                    "columns), over pairs i < j (pairs: true; names x_1, x_2 and r, the distance over `distance`), "
+                    "or against fixed sites", "interior"),
     "data": Entry({"targets": ("names", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
                   lambda targets, given, c: Data(targets, given, **c),
                   "measured values: .npz (or .csv) with one column per coordinate and per target"),

@@ -35,10 +35,13 @@ KIND_TEXT = {
     "points": "a number of points or {n, sampler, part, resample}", "loss": "a loss name or {type, ...}",
     "seeds": "a non-empty list of integers >= 0, e.g. [0, 1, 2]",
     "files": "a file path or a non-empty list of file paths (.npz or .csv)",
+    "at": "a point {coordinate: number or coefficient name} or a list of them",
+    "table": "a table {name: [numbers]} or a file (.csv with a header, or .npz)",
 }
 SHORT = {"float": "number", "optfloat": "number|null", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]", "names": "[names]",
          "name": "identifier", "runname": "run name", "pairs": "[[x, y], ...]", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}",
-         "seeds": "[int >= 0]", "files": "path|[paths]"}
+         "seeds": "[int >= 0]", "files": "path|[paths]",
+         "at": "{coord: value}|[...]", "table": "{name: [numbers]}|path"}
 
 
 def _number_text(x) -> str:
@@ -130,6 +133,8 @@ CHECKS = {
     "points": lambda v: True,  # checked where it is built: a number or a mapping
     "loss": lambda v: True,
     "seeds": lambda v: isinstance(v, list) and len(v) > 0 and all(_is_int(x) and x >= 0 for x in v),
+    "at": lambda v: isinstance(v, dict) or (isinstance(v, list) and len(v) > 0 and all(isinstance(x, dict) for x in v)),
+    "table": lambda v: isinstance(v, str) or (isinstance(v, dict) and len(v) > 0),
     "files": lambda v: isinstance(v, str) or (isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v)),
 }
 

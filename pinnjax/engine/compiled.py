@@ -113,6 +113,9 @@ class CompiledProblem:
 
     def term_residual(self, term: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
         x = batch["x"]
+        if term.locate is not None:  # points that follow constants or coefficients
+            scalars = {k: jnp.asarray(v, x.dtype) for k, v in self.problem.constants.items()}
+            x = term.locate(x, {**scalars, **self.problem.coefficient_values(params["coefficients"])})
         values = self.values_at(params, x, term.names, batch.get("normals"))
         pair_values = {}
         if term.pair_axis is not None:
@@ -129,7 +132,7 @@ class CompiledProblem:
         weights), or its causal reduction."""
         pointwise = self._trained_pointwise(t, params, batch)
         if t.causal is None:
-            return pointwise.mean()
+            return pointwise.sum() if t.reduce == "sum" else pointwise.mean()
         return t.causal.reduce(pointwise, batch, *self._time_span())
 
     def _trained_pointwise(self, t: BoundTerm, params, batch) -> jax.Array:

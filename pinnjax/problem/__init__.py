@@ -4,6 +4,7 @@ terms and the Problem that holds them. Imports only from ``geometry``."""
 from .adaptive import RAD, RARD, AbstractAdaptive
 from .causal import Causal
 from .constraints import Inequality, Integral, Quadrature, parse_constraint
+from .energy import Energy
 from .expressions import ExpressionError, parse_expression
 from .losses import (
            LOSSES,
@@ -15,6 +16,7 @@ from .losses import (
            LogCosh,
            PseudoHuber,
 )
+from .point_terms import Point
 from .point_weights import PointWeights
 from .points import Given, Sample
 from .problem import Coefficient, Problem
@@ -46,6 +48,7 @@ __all__ = [
            "Coefficient",
            "Data",
            "Dirichlet",
+           "Energy",
            "ExpressionError",
            "Given",
            "Huber",
@@ -55,6 +58,7 @@ __all__ = [
            "LogCosh",
            "Neumann",
            "Periodic",
+           "Point",
            "PointWeights",
            "Problem",
            "PseudoHuber",

@@ -33,6 +33,9 @@ class BoundTerm:
 
     ``names`` are read at the batch points ``x`` and ``pair_names`` at ``x_pair``
     (periodic terms); ``fn(values, pair_values, batch) -> (N,) or (N, k)``.
+    ``locate(x, scalars) -> x``: moves points to where constants and coefficients say
+    (:class:`~pinnjax.problem.point_terms.Point`). ``reduce``: the term's loss is the
+    ``"mean"`` of its pointwise losses, or their ``"sum"`` (an energy).
     """
 
     name: str
@@ -45,6 +48,8 @@ class BoundTerm:
     pair_axis: int | None = None
     causal: Causal | None = None
     point_weights: PointWeights | None = None
+    locate: Callable[[jax.Array, Values], jax.Array] | None = None
+    reduce: str = "mean"
 
 
 class AbstractTerm(eqx.Module):
