@@ -78,6 +78,7 @@ from .train import (
     AbstractBalancer,
     AbstractPhase,
     Adam,
+    EnsembleResult,
     GradNorm,
     History,
     NTKTrace,
@@ -88,6 +89,7 @@ from .train import (
     point_mesh,
     relative_l2,
     solve,
+    solve_ensemble,
 )
 
 __all__ = [
@@ -105,7 +107,8 @@ __all__ = [
     "MLP", "ModifiedMLP", "PirateNet", "FourierFeatures", "PeriodicEmbedding", "Embedded", "fourier_mlp", "factorize",
     "from_flax_linen", "from_flax_nnx",
     # training
-    "solve", "AbstractPhase", "Adam", "BFGS", "LBFGS", "Optax", "Result", "History", "PhaseReport", "TrainState",
+    "solve", "solve_ensemble", "EnsembleResult", "AbstractPhase", "Adam", "BFGS", "LBFGS", "Optax", "Result",
+    "History", "PhaseReport", "TrainState",
     "relative_l2", "point_mesh", "AbstractBalancer", "GradNorm", "NTKTrace",
     # lower level
     "CompiledProblem", "compile_problem", "evaluate_derivatives", "METHODS",

@@ -2,6 +2,7 @@
 Imports from ``geometry``, ``problem``, ``engine`` and ``nn``; writes no files."""
 
 from .balancing import AbstractBalancer, Fixed, GradNorm, NTKTrace
+from .ensemble import EnsembleResult, solve_ensemble
 from .loop import History, PhaseReport, Trainer, TrainState
 from .phases import BFGS, LBFGS, AbstractPhase, Adam, Optax
 from .result import Result, relative_l2
@@ -10,6 +11,7 @@ from .solve import solve
 
 __all__ = [
            "BFGS",
+           "EnsembleResult",
            "LBFGS",
            "AbstractBalancer",
            "AbstractPhase",
@@ -26,4 +28,5 @@ __all__ = [
            "point_mesh",
            "relative_l2",
            "solve",
+           "solve_ensemble",
 ]

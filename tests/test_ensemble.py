@@ -1,0 +1,96 @@
+"""Ensembles: N members in one vmapped step give what N separate runs give."""
+
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import pinnjax as pj
+
+X = np.linspace(0.0, 1.0, 101)[:, None]
+
+
+def _problem():
+    return pj.Problem(pj.Interval(0.0, 1.0), ("u",),
+                      [pj.PDE("u_xx + pi**2*sin(pi*x)", 64), pj.Dirichlet("u", 0.0, points=2)])
+
+
+def _nets(n, dtype=jnp.float64):
+    return [pj.MLP(1, 1, 12, 2, key=jax.random.key(s), dtype=dtype) for s in range(n)]
+
+
+def test_each_member_follows_its_own_single_run_through_adam_and_bfgs_with_redraws():
+    phases = [pj.Adam(60, 1e-2), pj.BFGS(30)]
+    with jax.enable_x64(True):
+        problem, nets = _problem(), _nets(3)
+        ens = pj.solve_ensemble(problem, nets, phases, seeds=[0, 1, 2], dtype="float64", chunk=20, resample_every=20)
+        for i in range(3):
+            single = pj.solve(problem, nets[i], phases, seed=i, dtype="float64", chunk=20, resample_every=20)
+            member = ens.member(i)
+            # same path: only the summation order of vmapped reductions differs (float64 rounding, amplified
+            # over 90 steps to ~1e-13 here)
+            np.testing.assert_allclose(member.predict(X)["u"], single.predict(X)["u"], atol=1e-10)
+            for name, value in single.final_losses.items():
+                assert member.final_losses[name] == pytest.approx(value, rel=1e-8)
+            assert len(member.history.total) == len(single.history.total)
+            assert [r.stop_reason for r in ens.reports[i]] == [r.stop_reason for r in single.phases]
+    # the members differ from one another (own initialization, own points)
+    u = [ens.member(i).predict(X)["u"] for i in range(3)]
+    assert np.abs(u[0] - u[1]).max() > 1e-6
+
+
+def test_a_member_that_stops_waits_while_the_others_go_on():
+    """L-BFGS with a gradient tolerance one member meets early: its iterations stop, its
+    parameters stay, and the others' results are those of their own runs."""
+    phases = [pj.Adam(40, 1e-2), pj.LBFGS(200, gtol=1e-3)]
+    with jax.enable_x64(True):
+        problem, nets = _problem(), _nets(2)
+        ens = pj.solve_ensemble(problem, nets, phases, seeds=[0, 1], dtype="float64", chunk=25)
+        singles = [pj.solve(problem, nets[i], phases, seed=i, dtype="float64", chunk=25) for i in range(2)]
+    steps = [r[-1].steps for r in ens.reports]
+    assert steps[0] != steps[1]  # measured: 98 and 118 iterations, both on the gradient tolerance
+    for i, single in enumerate(singles):
+        assert ens.reports[i][-1].steps == single.phases[-1].steps
+        assert ens.reports[i][-1].stop_reason == single.phases[-1].stop_reason == "gradient tolerance"
+        # ~100 L-BFGS iterations amplify the vmapped reductions' rounding to ~1e-10
+        np.testing.assert_allclose(ens.member(i).predict(X)["u"], single.predict(X)["u"], atol=1e-8)
+
+
+def test_ensembles_refuse_what_they_cannot_train():
+    problem = _problem()
+    with pytest.raises(ValueError, match="one network per seed; got 2 network"):
+        pj.solve_ensemble(problem, _nets(2, jnp.float32), [pj.Adam(5)], seeds=[0, 1, 2])
+    mixed = [pj.MLP(1, 1, 12, 2, key=jax.random.key(0)), pj.MLP(1, 1, 8, 2, key=jax.random.key(1))]
+    with pytest.raises(ValueError, match="differ in structure"):
+        pj.solve_ensemble(problem, mixed, [pj.Adam(5)], seeds=[0, 1])
+    causal = pj.Problem(pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0), ("u",),
+                        [pj.PDE("u_t - u_xx", 64, causal=pj.Causal(4))])
+    with pytest.raises(ValueError, match="causal weighting or point weights, which ensembles do not support"):
+        pj.solve_ensemble(causal, [pj.MLP(2, 1, 8, 2, key=jax.random.key(0))], [pj.Adam(5)], seeds=[0])
+
+
+SCRIPT = """
+import jax, numpy as np, pinnjax as pj
+assert jax.device_count() == 4
+problem = pj.Problem(pj.Interval(0.0, 1.0), ("u",), [pj.PDE("u_xx + pi**2*sin(pi*x)", 64),
+                     pj.Dirichlet("u", 0.0, points=2)])
+nets = [pj.MLP(1, 1, 12, 2, key=jax.random.key(s)) for s in range(4)]
+x = np.linspace(0, 1, 11)[:, None]
+ens = pj.solve_ensemble(problem, nets, [pj.Adam(50, 1e-2)], seeds=range(4), mesh=pj.point_mesh())
+plain = pj.solve_ensemble(problem, nets, [pj.Adam(50, 1e-2)], seeds=range(4))
+leaf = jax.tree_util.tree_leaves(ens.params)[0]
+assert len(leaf.sharding.device_set) == 4, leaf.sharding
+print(max(float(np.abs(ens.member(i).predict(x)["u"] - plain.member(i).predict(x)["u"]).max()) for i in range(4)))
+"""
+
+
+@pytest.mark.slow
+def test_members_split_over_devices_give_the_same_answers():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert float(proc.stdout.strip().splitlines()[-1]) < 1e-5  # float32, 50 steps
