@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pinnjax"
 # lowest first: a module may import from its own layer and the ones before it
-LAYERS = ("geometry", "problem", "engine", "nn", "train", "reference", "discovery", "config", "runs", "cli")
+LAYERS = ("losses", "geometry", "problem", "engine", "nn", "train", "reference", "discovery", "config", "runs", "cli")
 WRITERS = ("runs", "cli")
 # method names that only ever write, and module functions that write (``os.replace``, ``np.save``)
 WRITE_METHODS = {"write_text", "write_bytes", "savefig", "mkdir", "makedirs", "tree_serialise_leaves", "rmtree",
