@@ -305,6 +305,7 @@ def test_focal_is_cross_entropy_at_gamma_zero_and_matches_its_formula():
     expected = -np.asarray(alpha)[ids] * (1 - pc) ** 2 * np.log(pc)
     np.testing.assert_allclose(L.Focal(gamma=2.0, alpha=alpha, multiclass=True).pointwise(zc, ids), expected,
                                rtol=1e-12)
+    assert L.Focal(alpha=list(alpha), multiclass=True).alpha == alpha  # a YAML list becomes a tuple
     # the focal weight shrinks well-classified points: one point, p = 0.9 on the true class
     assert float(L.Focal(from_logits=False).pointwise(np.array([0.9]), np.array([1]))[0]) == pytest.approx(
         -0.01 * math.log(0.9), rel=1e-12)

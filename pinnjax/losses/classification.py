@@ -104,13 +104,17 @@ class CategoricalCrossEntropy(AbstractTargetLoss):
         return -(q * logp).sum(axis=-1)
 
 
+def _tuple_if_list(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 class Focal(AbstractTargetLoss):
     """Focal loss: cross entropy with each class's term weighted by alpha (1 - p)^gamma; equals
     the cross entropy at gamma = 0 and alpha None. Binary (sigmoid, the default) or
     ``multiclass=True`` (softmax over (N, K), targets ids or rows)."""
 
     gamma: float = eqx.field(static=True, default=2.0)
-    alpha: float | tuple[float, ...] | None = eqx.field(static=True, default=None)
+    alpha: float | tuple[float, ...] | None = eqx.field(static=True, default=None, converter=_tuple_if_list)
     from_logits: bool = eqx.field(static=True, default=True)
     multiclass: bool = eqx.field(static=True, default=False)
 
