@@ -108,9 +108,37 @@ def cmd_run(args) -> int:
     run_dir = _run_dir(args.out, exp.output.get("dir", "runs"), exp.name)
     print(f"pinnjax: run {exp.name!r} -> {run_dir}", file=sys.stderr)
     progress = Progress(_total_steps(exp), quiet=args.quiet)
+    if exp.ensemble:
+        from .runs.ensemble import run_ensemble
+
+        print(f"pinnjax: ensemble of {len(exp.ensemble)} members (seeds {_seeds_text(exp.ensemble)}) in one "
+              "compiled step", file=sys.stderr)
+        summary = run_ensemble(exp, run_dir, progress)
+        progress.close()
+        return _finish_ensemble(summary, run_dir)
     summary = run_experiment(exp, run_dir, progress)
     progress.close()
     return _finish(summary, run_dir)
+
+
+def _seeds_text(seeds) -> str:
+    return ", ".join(map(str, seeds)) if len(seeds) <= 6 else f"{seeds[0]}, {seeds[1]}, ..., {seeds[-1]}"
+
+
+def _finish_ensemble(summary: dict, run_dir: Path) -> int:
+    def stats(s):
+        return f"median {s['median']:.3e} (IQR {s['q25']:.3e} .. {s['q75']:.3e}, {s['n']} members)"
+
+    for field, s in summary["relative_l2"].items():
+        print(f"pinnjax: relative L2 of {field}: {stats(s)}", file=sys.stderr)
+    for name, s in summary["coefficients"].items():
+        print(f"pinnjax: coefficient {name}: {stats(s)}", file=sys.stderr)
+    failed = [m["seed"] for m in summary["members"] if m["status"] != "ok"]
+    if failed:
+        print(f"pinnjax: members with seeds {failed} failed (non-finite loss); see members/seed_<s>/summary.json",
+              file=sys.stderr)
+    print(f"pinnjax: done in {summary['wall_time']:.1f} s; outputs in {run_dir}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_resume(args) -> int:

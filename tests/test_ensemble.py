@@ -94,3 +94,66 @@ def test_members_split_over_devices_give_the_same_answers():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert float(proc.stdout.strip().splitlines()[-1]) < 1e-5  # float32, 50 steps
+
+
+# ---------------------------------------------------------------- configs and the CLI
+CONFIG = """
+name: ens
+dtype: float64
+ensemble: 3
+domain: {geometry: {type: interval, min: 0.0, max: 1.0}}
+fields: [u]
+terms:
+  - {type: pde, residual: "u_xx + pi**2*sin(pi*x)", points: 64}
+  - {type: dirichlet, field: u, points: 2}
+network: {type: mlp, width: 12, depth: 2}
+training: {phases: [{type: adam, steps: 60, learning_rate: 0.01}, {type: bfgs, steps: 30}], resample_every: 20}
+reference: {file: REF}
+"""
+
+
+def _config(tmp_path, text=CONFIG):
+    ref = tmp_path / "ref.npz"
+    x = np.linspace(0.0, 1.0, 101)
+    np.savez(ref, x=x, u=np.sin(np.pi * x))
+    return text.replace("REF", str(ref))
+
+
+def test_a_config_ensemble_writes_each_member_and_their_statistics(tmp_path, capsys):
+    import json
+
+    from pinnjax.cli import main
+
+    from pinnjax.config import build_experiment
+    from pinnjax.config.loader import parse_yaml
+
+    path = tmp_path / "ens.yaml"
+    path.write_text(_config(tmp_path))
+    assert main(["run", str(path), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert "relative L2 of u: median" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["ensemble"] == [0, 1, 2] and summary["relative_l2"]["u"]["n"] == 3
+    # each member is the single run of its seed (config seed = s): same relative L2
+    exp = build_experiment(parse_yaml(_config(tmp_path).replace("ensemble: 3\n", "seed: 1\n")))
+    with jax.enable_x64(True):
+        single = pj.solve(exp.problem, exp.network, exp.phases, **exp.solve_kwargs)
+    points, values, field = exp.reference
+    member = json.loads((tmp_path / "run" / "members" / "seed_1" / "summary.json").read_text())
+    assert member["relative_l2"]["u"] == pytest.approx(single.relative_l2(points, values, field), rel=1e-6)
+    assert (tmp_path / "run" / "members" / "seed_2" / "model.eqx").is_file()
+    median = summary["relative_l2"]["u"]["median"]
+    assert median == pytest.approx(np.median([m["relative_l2"]["u"] for m in summary["members"]]))
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("ensemble: 3", "ensemble: [1, 1]", "the seeds repeat"),
+    ("ensemble: 3", "ensemble: 0", "a number of members"),
+    ("resample_every: 20}", "resample_every: 20, balancing: {type: grad_norm}}", "fixed term weights"),
+])
+def test_bad_ensembles_are_refused_at_the_key(old, new, message, tmp_path):
+    from pinnjax.config import ConfigError, build_experiment
+    from pinnjax.config.loader import parse_yaml
+
+    with pytest.raises(ConfigError, match=message) as err:
+        build_experiment(parse_yaml(_config(tmp_path).replace(old, new)))
+    assert err.value.path == "ensemble"

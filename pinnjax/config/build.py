@@ -27,6 +27,7 @@ from ..problem.points import Given, Sample
 from ..problem.problem import Coefficient, Problem, unused_coefficient_message
 from ..problem.residuals import Namespace, as_residual, coordinate_function
 from ..problem.terms import PDE, Data, Periodic
+from ..train.balancing import Fixed
 from . import registry as R
 from .errors import ConfigError, describe, did_you_mean
 from .loader import load_config
@@ -62,6 +63,8 @@ class Experiment:
     reference: tuple | None
     output: dict
     config: dict
+    ensemble: tuple[int, ...] | None = None  # the members' seeds (`ensemble:`), one network each
+    networks: tuple = ()
 
 
 def _wrap(path: str, line, fn):
@@ -532,8 +535,32 @@ def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experim
     solve_kwargs = {"seed": top["seed"], "dtype": top["dtype"], "method": training["method"], "chunk": training["chunk"],
                     "resample_every": training["resample_every"], "scale_inputs": training["scale_inputs"],
                     "balancing": build_balancing(training["balancing"], training_node)}
+    seeds = _ensemble_seeds(top, config, problem, solve_kwargs)
+    networks = tuple(build_network(network_node, problem.coordinates, len(problem.fields), s, top["dtype"], scale)
+                     for s in seeds or ())
     return Experiment(top["name"], top["seed"], top["dtype"], problem, network, phases, solve_kwargs, reference,
-                      output, _absolute_files(config, base_dir))
+                      output, _absolute_files(config, base_dir), seeds, networks)
+
+
+def _ensemble_seeds(top, config, problem, solve_kwargs) -> tuple[int, ...] | None:
+    """``ensemble: N`` -> seeds seed .. seed + N - 1; ``ensemble: [s, ...]`` -> those; checked."""
+    value, line = top["ensemble"], line_of(config, "ensemble")
+    if value is None:
+        return None
+    seeds = tuple(range(top["seed"], top["seed"] + value)) if isinstance(value, int) else tuple(value)
+    if len(seeds) > R.MAX_MEMBERS:
+        raise ConfigError("ensemble", f"at most {R.MAX_MEMBERS} members, got {len(seeds)}", line)
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError("ensemble", f"the seeds repeat ({list(seeds)}): repeated members train identically; give "
+                          "distinct seeds", line)
+    if solve_kwargs["balancing"] is not None and not isinstance(solve_kwargs["balancing"], Fixed):
+        raise ConfigError("ensemble", "ensembles train with fixed term weights; remove training.balancing or "
+                          "train the members one run at a time", line)
+    odd = [t.name for t in problem.terms if getattr(t, "causal", None) or getattr(t, "point_weights", None)]
+    if odd:
+        raise ConfigError("ensemble", f"term(s) {odd} use causal weighting or point weights, which ensembles do not "
+                          "support yet; remove those keys or train the members one run at a time", line)
+    return seeds
 
 
 def _absolute_files(config: dict, base_dir: Path) -> dict:

@@ -180,8 +180,21 @@ ADAPTIVES = {  # points.adaptive: {type: rad (the default) | rard, ...}
                   "replace the fraction `replace` of points with the smallest residual by points drawn like rad"),
 }
 
-LOSSES_TABLE = {"mse": {}, "mae": {}, "huber": {"delta": (POSITIVE, 1.0)}, "pseudo_huber": {"delta": (POSITIVE, 1.0)},
-                "log_cosh": {"scale": (POSITIVE, 1.0)}, "cauchy": {"scale": (POSITIVE, 1.0)}}
+LOGITS = {"from_logits": ("bool", True)}
+PROBABILITIES = {"from_logits": ("bool", False)}
+SMOOTHING = {"label_smoothing": (Range("float", 0, 1, open_hi=True), 0.0)}
+LOSSES_TABLE = {"mse": {}, "mae": {}, "rmse": {}, "huber": {"delta": (POSITIVE, 1.0)},
+                "pseudo_huber": {"delta": (POSITIVE, 1.0)}, "log_cosh": {"scale": (POSITIVE, 1.0)},
+                "cauchy": {"scale": (POSITIVE, 1.0)},
+                "quantile": {"tau": (Range("float", 0, 1, open_lo=True, open_hi=True), 0.5)},
+                "student_t": {"nu": (POSITIVE, 3.0), "scale": (POSITIVE, 1.0)},
+                "binary_cross_entropy": {**LOGITS, **SMOOTHING}, "categorical_cross_entropy": {**LOGITS, **SMOOTHING},
+                "focal": {"gamma": (Range("float", 0, 100), 2.0), **LOGITS, "multiclass": ("bool", False)},
+                "soft_f1": PROBABILITIES, "soft_fbeta": {"beta": (POSITIVE, 1.0), **PROBABILITIES},
+                "mcc": PROBABILITIES, "tree": {"parents": (Range("floats", -1, 1e6), REQUIRED),
+                                               "classes": (("leaves", "nodes"), "leaves"), **LOGITS},
+                "kl": PROBABILITIES, "jensen_shannon": PROBABILITIES,
+                "soft_edit_distance": {"temperature": (POSITIVE, 0.1), **PROBABILITIES}}
 LOSS_ENTRIES = {name: Entry(table, LOSSES[name], (LOSSES[name].__doc__ or "").strip().split("\n")[0])
                 for name, table in LOSSES_TABLE.items()}
 assert set(LOSS_ENTRIES) == set(LOSSES)
@@ -263,8 +276,9 @@ TOP = {
     "domain": ("mapping", REQUIRED), "fields": ("strs", REQUIRED), "constants": ("mapping", {}),
     "coefficients": ("mapping", {}), "transform": ("mapping", None), "terms": ("list", REQUIRED),
     "network": ("mapping", REQUIRED), "training": ("mapping", REQUIRED), "reference": ("mapping", None),
-    "output": ("mapping", {}),
+    "output": ("mapping", {}), "ensemble": ("ensemble", None),
 }
+MAX_MEMBERS = 1024  # members of one ensemble: each holds its own network, optimizer state and points
 OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": (STEPS, 1000)}
 COEFFICIENT = {"init": (FACTOR, 1.0), "log": ("bool", False), "bounds": (Range("floats", -1e9, 1e9), None)}
 

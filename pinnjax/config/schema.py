@@ -36,12 +36,13 @@ KIND_TEXT = {
     "seeds": "a non-empty list of integers >= 0, e.g. [0, 1, 2]",
     "files": "a file path or a non-empty list of file paths (.npz or .csv)",
     "at": "a point {coordinate: number or coefficient name} or a list of them",
+    "ensemble": "a number of members (seeds seed, seed+1, ...) or a list of seeds, e.g. 8 or [0, 1, 2]",
     "table": "a table {name: [numbers]} or a file (.csv with a header, or .npz)",
 }
 SHORT = {"float": "number", "optfloat": "number|null", "posint": "int > 0", "nonnegint": "int >= 0", "floats": "[numbers]", "strs": "[names]", "names": "[names]",
          "name": "identifier", "runname": "run name", "pairs": "[[x, y], ...]", "expr": "text|number", "points": "n|{n, ...}", "loss": "name|{type, ...}",
          "seeds": "[int >= 0]", "files": "path|[paths]",
-         "at": "{coord: value}|[...]", "table": "{name: [numbers]}|path"}
+         "at": "{coord: value}|[...]", "ensemble": "N|[seeds]", "table": "{name: [numbers]}|path"}
 
 
 def _number_text(x) -> str:
@@ -133,6 +134,8 @@ CHECKS = {
     "points": lambda v: True,  # checked where it is built: a number or a mapping
     "loss": lambda v: True,
     "seeds": lambda v: isinstance(v, list) and len(v) > 0 and all(_is_int(x) and x >= 0 for x in v),
+    "ensemble": lambda v: (_is_int(v) and v > 0) or (isinstance(v, list) and len(v) > 0
+                                                    and all(_is_int(x) and x >= 0 for x in v)),
     "at": lambda v: isinstance(v, dict) or (isinstance(v, list) and len(v) > 0 and all(isinstance(x, dict) for x in v)),
     "table": lambda v: isinstance(v, str) or (isinstance(v, dict) and len(v) > 0),
     "files": lambda v: isinstance(v, str) or (isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v)),

@@ -21,6 +21,7 @@ import numpy as np
 from ..geometry.base import AbstractDomain
 from ..geometry.spacetime import AbstractTimeDomain
 from ..problem.causal import EPSILON
+from ..problem.losses import AbstractBatchLoss, AbstractTargetLoss
 from ..problem.names import parse_derivative_name
 from ..problem.point_weights import POINT_WEIGHTS, per_point, weigh
 from ..problem.problem import Problem
@@ -112,6 +113,17 @@ class CompiledProblem:
         return values
 
     def term_residual(self, term: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
+        """The term's residual (N,) or (N, k); a term comparing predictions with labels
+        (``observed``) gives its per-point loss there, or prediction - observed for a batch loss."""
+        out = self.term_output(term, params, batch)
+        if term.observed is None:
+            return out
+        if isinstance(term.loss, AbstractTargetLoss):
+            return term.loss.pointwise(out, term.observed(batch))
+        return out - term.observed(batch).reshape(out.shape)
+
+    def term_output(self, term: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
+        """What the term's function returns at its points: residuals, or predictions."""
         x = batch["x"]
         if term.locate is not None:  # points that follow constants or coefficients
             scalars = {k: jnp.asarray(v, x.dtype) for k, v in self.problem.constants.items()}
@@ -130,6 +142,10 @@ class CompiledProblem:
     def term_loss(self, t: BoundTerm, params, batch: Mapping[str, jax.Array]) -> jax.Array:
         """One term's loss on its batch: the mean pointwise loss (mean λ_i l_i with point
         weights), or its causal reduction."""
+        if isinstance(t.loss, AbstractBatchLoss):  # one value for the batch (RMSE, soft-F1, MCC, edit distance)
+            out = self.term_output(t, params, batch)
+            target = jnp.zeros_like(out) if t.observed is None else t.observed(batch)
+            return t.loss.batch(out, target)
         pointwise = self._trained_pointwise(t, params, batch)
         if t.causal is None:
             return pointwise.sum() if t.reduce == "sum" else pointwise.mean()
@@ -137,15 +153,20 @@ class CompiledProblem:
 
     def _trained_pointwise(self, t: BoundTerm, params, batch) -> jax.Array:
         """The pointwise loss as trained: λ_i l_i (N,) with point weights, else l (N,) or (N, k)."""
-        pointwise = t.loss(self.term_residual(t, params, batch))
+        pointwise = self._loss_per_point(t, params, batch)
         if t.point_weights is None:
             return pointwise
         return weigh(pointwise, batch[POINT_WEIGHTS])
 
+    def _loss_per_point(self, t: BoundTerm, params, batch) -> jax.Array:
+        """The loss at each point, unweighted: l(r_i), or a target loss's own per-point value."""
+        r = self.term_residual(t, params, batch)
+        return r if isinstance(t.loss, AbstractTargetLoss) else t.loss(r)
+
     def point_losses(self, params, batch) -> dict[str, jax.Array]:
         """{term with point weights: its per-point loss l_i (N,), unweighted} (what their
         update reads)."""
-        return {t.name: per_point(t.loss(self.term_residual(t, params, batch[t.name])))
+        return {t.name: per_point(self._loss_per_point(t, params, batch[t.name]))
                 for t in self.terms if t.point_weights is not None}
 
     def _time_span(self) -> tuple[float, float]:

@@ -27,7 +27,7 @@ import numpy as np
 from ..geometry.shapes import Box, Interval, Rectangle
 from ..geometry.spacetime import SpaceTime, TimeInterval
 from .expressions import ExpressionError, parse_expression
-from .losses import AbstractPointwiseLoss, get_loss
+from .losses import AbstractLoss, residual_loss
 from .point_weights import PointWeights
 from .points import Given, Sample, as_points
 from .residuals import Namespace, as_residual, coordinate_function
@@ -140,7 +140,7 @@ class Inequality(AbstractTerm):
     upper: object
     points: Sample | Given
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
     point_weights: PointWeights | None
 
@@ -163,9 +163,9 @@ class Inequality(AbstractTerm):
         self.points = as_points(points, "interior")
         slug = _slug(expression)
         self.name = name or (f"inequality_{slug}" if slug else "inequality")
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, "Inequality")
         self.weight = _check_weight(weight)
-        self.point_weights = _check_point_weights(point_weights, "Inequality")
+        self.point_weights = _check_point_weights(point_weights, "Inequality", self.loss)
 
     def bind(self, ns):
         where = f"term {self.name!r}"
@@ -396,7 +396,7 @@ class Integral(AbstractTerm):
     value: object
     points: Quadrature
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
 
     def __init__(self, integrand, value, over="interior", quadrature=QUADRATURE, order=GAUSS_ORDER, *,
@@ -413,7 +413,7 @@ class Integral(AbstractTerm):
         self.value = value if isinstance(value, str) else float(value)
         slug = _slug(integrand)
         self.name = name or (f"integral_{slug}" if slug else "integral")
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, "Integral")
         self.weight = _check_weight(weight)
 
     def check_domain(self, domain) -> None:

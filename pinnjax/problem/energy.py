@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import jax.numpy as jnp
 import numpy as np
 
-from .losses import AbstractPointwiseLoss
+from .losses import AbstractLoss, AbstractPointwiseLoss
 from .points import Given, Sample, as_points
 from .residuals import Namespace, as_residual
 from .terms import AbstractTerm, _check_weight
@@ -95,7 +95,7 @@ class Energy(AbstractTerm):
     distance: tuple[str, ...]
     reduce: str
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
 
     def __init__(self, energy, points=ENERGY_POINTS, *, columns=(), pairs=False, sites=None, distance=(),

@@ -45,22 +45,43 @@ from ..losses import (
 from ..losses import LOSSES as LIBRARY_LOSSES
 from ..losses import get_loss as get_library_loss
 
-TERM_LOSS_NAMES = ("mse", "mae", "huber", "pseudo_huber", "log_cosh", "cauchy")
-LOSSES = {name: LIBRARY_LOSSES[name] for name in TERM_LOSS_NAMES}
+LOSSES = dict(LIBRARY_LOSSES)  # every loss is selectable by name; which term takes which: below
+RESIDUAL_BATCH = (RMSE,)  # batch losses that read residuals alone (no labels)
 
 
-def get_loss(spec: str | AbstractLoss, **options) -> AbstractPointwiseLoss:
-    """A pointwise residual loss from a name (any of the library's) and options, or the object
-    itself; a loss of another contract (per-target or batch) is refused with a TypeError."""
-    loss = get_library_loss(spec, **options)
-    if not isinstance(loss, AbstractPointwiseLoss):
-        residual = [n for n, c in LIBRARY_LOSSES.items() if issubclass(c, AbstractPointwiseLoss)]
-        raise TypeError(f"loss {spec!r} is a {type(loss).__name__}, not a pointwise residual loss: "
-                        f"terms take residual losses ({', '.join(residual)})")
+def get_loss(spec: str | AbstractLoss, **options) -> AbstractLoss:
+    """Any loss of the library from a name and options, or the object itself."""
+    return get_library_loss(spec, **options)
+
+
+def reads_residuals(loss: AbstractLoss) -> bool:
+    """True for losses of a residual alone (pointwise ones, RMSE); False for those that
+    compare a prediction with labels or a target distribution (data terms only)."""
+    return isinstance(loss, (AbstractPointwiseLoss, *RESIDUAL_BATCH))
+
+
+def residual_loss(spec, owner: str) -> AbstractLoss:
+    """The loss of a term whose residual should vanish (PDE, conditions, constraints): a
+    residual loss; a loss of predictions against labels is refused, naming the fix."""
+    loss = get_loss(spec)
+    if not reads_residuals(loss):
+        fit = [n for n, c in LOSSES.items() if issubclass(c, (AbstractPointwiseLoss, *RESIDUAL_BATCH))]
+        raise TypeError(f"{owner}.loss {type(loss).__name__} compares predictions with labels, so it belongs on a "
+                        f"data term; a residual term takes one of: {', '.join(fit)}")
     return loss
 
+
+def check_reduction(loss: AbstractLoss, owner: str, point_weights=None, causal=None) -> None:
+    """A batch loss (one value for the whole batch) has no per-point losses to weight."""
+    if isinstance(loss, AbstractBatchLoss) and (point_weights is not None or causal is not None):
+        what = "point_weights" if point_weights is not None else "causal"
+        raise ValueError(f"{owner}.{what} weights each point's loss, but the loss {type(loss).__name__} is one value "
+                         "for the whole batch; use a pointwise loss (e.g. mse) or drop " + what)
+
+
 __all__ = [
-    "LOSSES", "LIBRARY_LOSSES", "TERM_LOSS_NAMES", "get_loss", "get_library_loss",
+    "LOSSES", "LIBRARY_LOSSES", "RESIDUAL_BATCH", "get_loss", "get_library_loss", "reads_residuals",
+    "residual_loss", "check_reduction",
     "AbstractLoss", "AbstractPointwiseLoss", "AbstractTargetLoss", "AbstractBatchLoss",
     "MSE", "MAE", "RMSE", "Huber", "PseudoHuber", "LogCosh", "Cauchy", "Quantile", "StudentT",
     "BinaryCrossEntropy", "CategoricalCrossEntropy", "Focal", "SoftF1", "SoftFBeta", "MCC", "TreeLoss",

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import jax.numpy as jnp
 import numpy as np
 
-from .losses import AbstractPointwiseLoss, get_loss
+from .losses import AbstractLoss, residual_loss
 from .residuals import as_residual, coordinate_function
 from .terms import AbstractTerm, _check_weight
 
@@ -93,7 +93,7 @@ class Point(AbstractTerm):
     at: tuple[dict, ...]
     points: Locations
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
 
     def __init__(self, expression, at, value=0.0, *, name=None, loss="mse", weight=1.0):
@@ -102,7 +102,7 @@ class Point(AbstractTerm):
         self.points = Locations(self.at)
         slug = expression if isinstance(expression, str) and expression.isidentifier() else ""
         self.name = name or (f"point_{slug}" if slug else "point")
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, "Point")
         self.weight = _check_weight(weight)
 
     def check_domain(self, domain) -> None:

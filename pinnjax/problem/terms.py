@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from .causal import Causal
-from .losses import AbstractPointwiseLoss, get_loss
+from .losses import AbstractLoss, check_reduction, get_loss, reads_residuals, residual_loss
 from .point_weights import PointWeights
 from .points import Given, Sample, as_points
 from .residuals import Namespace, as_residual, coordinate_function
@@ -35,14 +35,16 @@ class BoundTerm:
     (periodic terms); ``fn(values, pair_values, batch) -> (N,) or (N, k)``.
     ``locate(x, scalars) -> x``: moves points to where constants and coefficients say
     (:class:`~pinnjax.problem.point_terms.Point`). ``reduce``: the term's loss is the
-    ``"mean"`` of its pointwise losses, or their ``"sum"`` (an energy).
+    ``"mean"`` of its pointwise losses, or their ``"sum"`` (an energy). ``observed(batch)``:
+    set when ``fn`` returns predictions to compare with labels (a data term with a
+    classification or divergence loss), not residuals.
     """
 
     name: str
     names: tuple[str, ...]
     pair_names: tuple[str, ...]
     fn: Callable[[Values, Values, Mapping[str, jax.Array]], jax.Array]
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
     points: Sample | Given
     pair_axis: int | None = None
@@ -50,6 +52,7 @@ class BoundTerm:
     point_weights: PointWeights | None = None
     locate: Callable[[jax.Array, Values], jax.Array] | None = None
     reduce: str = "mean"
+    observed: Callable[[Mapping[str, jax.Array]], jax.Array] | None = None
 
 
 class AbstractTerm(eqx.Module):
@@ -59,7 +62,7 @@ class AbstractTerm(eqx.Module):
 
     name: eqx.AbstractVar[str]
     points: eqx.AbstractVar[Sample | Given]
-    loss: eqx.AbstractVar[AbstractPointwiseLoss]
+    loss: eqx.AbstractVar[AbstractLoss]
     weight: eqx.AbstractVar[float]
 
     @abc.abstractmethod
@@ -77,10 +80,12 @@ class AbstractTerm(eqx.Module):
         )
 
 
-def _check_point_weights(value, owner: str) -> PointWeights | None:
+def _check_point_weights(value, owner: str, loss=None) -> PointWeights | None:
     if value is not None and not isinstance(value, PointWeights):
         raise TypeError(f"{owner}.point_weights must be a pinnjax.PointWeights(lr=..., decay=..., every=...) or "
                         f"None, got {type(value).__name__}")
+    if loss is not None:
+        check_reduction(loss, owner, value)
     return value
 
 
@@ -114,7 +119,7 @@ class PDE(AbstractTerm):
     residual: object
     points: Sample | Given
     name: str = "pde"
-    loss: AbstractPointwiseLoss = eqx.field(default_factory=lambda: get_loss("mse"))
+    loss: AbstractLoss = eqx.field(default_factory=lambda: get_loss("mse"))
     weight: float = 1.0
     causal: Causal | None = None
     point_weights: PointWeights | None = None
@@ -124,13 +129,14 @@ class PDE(AbstractTerm):
         self.residual = residual
         self.points = as_points(points, "interior")
         self.name = name
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, "PDE")
         self.weight = _check_weight(weight)
+        check_reduction(self.loss, "PDE", point_weights, causal)
         if causal is not None and not isinstance(causal, Causal):
             raise TypeError(f"PDE.causal must be a pinnjax.Causal(slices=..., epsilon=...) or None, "
                             f"got {type(causal).__name__}")
         self.causal = causal
-        self.point_weights = _check_point_weights(point_weights, "PDE")
+        self.point_weights = _check_point_weights(point_weights, "PDE", self.loss)
 
     def bind(self, ns):
         r = as_residual(self.residual, ns, f"term {self.name!r}")
@@ -148,7 +154,7 @@ class AbstractValueCondition(AbstractTerm):
     value: object
     points: Sample | Given
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
     point_weights: PointWeights | None
 
@@ -157,9 +163,9 @@ class AbstractValueCondition(AbstractTerm):
         self.value = value
         self.points = points
         self.name = name
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, type(self).__name__)
         self.weight = _check_weight(weight)
-        self.point_weights = _check_point_weights(point_weights, type(self).__name__)
+        self.point_weights = _check_point_weights(point_weights, type(self).__name__, self.loss)
 
     @abc.abstractmethod
     def target_namespace(self, ns: Namespace) -> Namespace:
@@ -226,7 +232,7 @@ class Robin(AbstractTerm):
     value: object
     points: Sample | Given
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
     point_weights: PointWeights | None
 
@@ -235,9 +241,9 @@ class Robin(AbstractTerm):
         self.field, self.alpha, self.beta, self.value = field, float(alpha), float(beta), value
         self.points = as_points(points, on)
         self.name = name or f"robin_{on}_{field}"
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, "Robin")
         self.weight = _check_weight(weight)
-        self.point_weights = _check_point_weights(point_weights, "Robin")
+        self.point_weights = _check_point_weights(point_weights, "Robin", self.loss)
 
     def check_domain(self, domain):
         _check_normals(self, domain)
@@ -263,7 +269,7 @@ class Data(AbstractTerm):
     targets: tuple[str, ...]
     points: Given
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
     point_weights: PointWeights | None
 
@@ -271,20 +277,26 @@ class Data(AbstractTerm):
         self.targets = (targets,) if isinstance(targets, str) else tuple(targets)
         if not isinstance(points, Given) or points.values is None:
             raise TypeError("Data needs points=pinnjax.Given(points, values) with values")
+        self.loss = get_loss(loss)
         columns = 1 if points.values.ndim == 1 else points.values.shape[1]
-        if columns != len(self.targets):
+        labels = not reads_residuals(self.loss) and columns == 1  # class ids, one column for k predicted fields
+        if columns != len(self.targets) and not labels:
             raise ValueError(
                 f"Data term {name!r}: {len(self.targets)} targets {self.targets} but values "
                 f"have {columns} column(s); give one column per target"
             )
         self.points, self.name = points, name
-        self.loss = get_loss(loss)
         self.weight = _check_weight(weight)
-        self.point_weights = _check_point_weights(point_weights, "Data")
+        self.point_weights = _check_point_weights(point_weights, "Data", self.loss)
 
     def bind(self, ns):
         for t in self.targets:
             as_residual(t, ns, f"term {self.name!r}")
+        if not reads_residuals(self.loss):  # predictions against labels or target distributions
+            def predicted(values, _p, _b):
+                return _stacked(values, self.targets)
+
+            return dataclasses.replace(self._bound(self.targets, predicted), observed=_observed)
 
         def fn(values, _p, batch):
             predicted = jnp.stack([values[t] for t in self.targets], axis=-1)
@@ -292,6 +304,15 @@ class Data(AbstractTerm):
             return predicted - observed
 
         return self._bound(self.targets, fn)
+
+
+def _stacked(values, targets) -> jax.Array:
+    """One target: (N,); several (logits of k classes): (N, k)."""
+    return values[targets[0]] if len(targets) == 1 else jnp.stack([values[t] for t in targets], axis=-1)
+
+
+def _observed(batch) -> jax.Array:
+    return batch["values"]
 
 
 class Periodic(AbstractTerm):
@@ -304,7 +325,7 @@ class Periodic(AbstractTerm):
     derivatives: int
     points: Sample
     name: str
-    loss: AbstractPointwiseLoss
+    loss: AbstractLoss
     weight: float
     point_weights: PointWeights | None
 
@@ -317,9 +338,9 @@ class Periodic(AbstractTerm):
         self.derivatives = derivatives
         self.points = as_points(points, "interior")
         self.name = name or f"periodic_{coordinate}"
-        self.loss = get_loss(loss)
+        self.loss = residual_loss(loss, "Periodic")
         self.weight = _check_weight(weight)
-        self.point_weights = _check_point_weights(point_weights, "Periodic")
+        self.point_weights = _check_point_weights(point_weights, "Periodic", self.loss)
 
     def bind(self, ns):
         if self.coordinate not in ns.coordinates:

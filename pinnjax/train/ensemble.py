@@ -90,6 +90,17 @@ class _Members:
     histories: list = dataclasses.field(default_factory=list)
     reports: list = dataclasses.field(default_factory=list)
     step: int = 0
+    callback: object = None
+
+    def notify(self, phase, step: int) -> None:
+        """``callback({"phase", "step", "total", "losses"})``: the members' median latest values."""
+        if self.callback is None:
+            return
+        last = [h for h in self.histories if h.total]
+        total = float(np.median([h.total[-1] for h in last])) if last else float("nan")
+        names = last[0].terms if last else {}
+        losses = {k: float(np.nanmedian([h.terms[k][-1] for h in last])) for k in names}
+        self.callback({"phase": phase.name, "step": step, "total": total, "losses": losses})
 
     def draw(self, params=None):
         """(Re)draw every member's points (adaptive at the member's own parameters)."""
@@ -130,6 +141,7 @@ def _first_order(members: _Members, phase, index, params, batch, weights, chunk,
         members.step += length
         if resample_every and done % resample_every == 0 and done < phase.steps:
             batch = members.draw(params)
+        members.notify(phase, members.step)
     reasons = np.where(finite, "step budget", "non-finite loss")
     return params, batch, compile_time, [PhaseReport(phase.name, done, phase.steps, str(r), 0.0, compile_time,
                                                      float(f)) for r, f in zip(reasons, totals[:, -1])]
@@ -172,6 +184,7 @@ def _line_search(members: _Members, phase, index, params, batch, weights, chunk,
             batch = members.draw(params)
             state = jax.vmap(phase.restart)(state)
             prev = jnp.full(n, jnp.inf, dtype)
+        members.notify(phase, members.step + int(k.max()))
     members.step += int(k.max())
     finals = [float(np.asarray(h.total)[-1]) if h.total else float("nan") for h in members.histories]
     reports = [PhaseReport(phase.name, int(k[i]), phase.steps, STOP_REASONS[int(code[i])], 0.0, compile_time,
@@ -190,10 +203,11 @@ def member_placer(mesh: Mesh | None):
 
 def solve_ensemble(problem, networks: Sequence[eqx.Module], phases, *, seeds: Sequence[int], dtype: str = "float32",
                    method: str = DEFAULT_METHOD, chunk: int = 100, resample_every: int | None = None,
-                   scale_inputs: bool = True, mesh: Mesh | None = None) -> EnsembleResult:
+                   scale_inputs: bool = True, mesh: Mesh | None = None, callback=None) -> EnsembleResult:
     """Train ``networks[i]`` with points drawn from ``seeds[i]``, all members in one compiled
     step; returns an :class:`EnsembleResult`. ``mesh``: members split over its devices (the
-    number of members must be a multiple of the device count)."""
+    number of members must be a multiple of the device count). ``callback(info)`` after
+    every chunk: ``{"phase", "step", "total", "losses"}``, the members' medians."""
     _check_solve_args(problem, networks[0] if networks else None, phases, dtype, chunk, resample_every)
     seeds = _check_members(problem, list(networks), seeds)
     if mesh is not None and len(seeds) % mesh.size:
@@ -206,7 +220,7 @@ def solve_ensemble(problem, networks: Sequence[eqx.Module], phases, *, seeds: Se
         params = put(_stack([initial_params(problem, net, dtype) for net in networks]))
         _check_output_size(compiled, jax.tree_util.tree_map(lambda a: a[0], params), DTYPES[dtype])
         members = _Members(compiled, [np.random.default_rng(s) for s in seeds], np.dtype(dtype), put,
-                           histories=[History() for _ in seeds], reports=[[] for _ in seeds])
+                           histories=[History() for _ in seeds], reports=[[] for _ in seeds], callback=callback)
         batch = members.draw()
         weights = compiled.initial_weights(DTYPES[dtype])
         compile_time = 0.0
