@@ -111,25 +111,11 @@ def test_the_integrator_of_the_check_against_closed_forms():
 @pytest.mark.slow
 def test_a_short_training_is_a_controller_that_the_ode_confirms():
     """lam = 0.01 at a third of the budget: the learned current, integrated by scipy from the
-    same initial state, reproduces the network's x(t) within the gallery's 1e-3 target."""
+    same initial state, reproduces the network's x(t) within the gallery's 1e-3 target (measured
+    5.4e-6), and its objective J = RMS^2 + lam ∫ i^2 is within 3 % of the optimum that single
+    shooting finds (measured +0.97 %; the full budget +0.26 %)."""
     result, _ = ml.train(0.01, adam=1000, bfgs=1000)
     r = ml.evaluate(result)
     assert r["check"] < 1e-3
-    assert 0.01 < r["rms"] < 0.05 and 1.2 < r["energy"] < 1.45  # full budget: 2.9e-2, 1.327
-
-
-def test_the_shooting_objective_at_the_exact_tracking_current():
-    """At the exact tracking current (sampled at the nodes) x follows x_ref to the interpolation
-    error, and the energy is ∫ x_ref^2 (1 - x_ref'') dt (Gauss-Legendre, 64 nodes: exact for
-    this polynomial of degree 16); the gradient of J is finite."""
-    with jax.enable_x64(True):
-        value_and_grad, report, knots = ml.shooting_objective(lam=0.5)
-        rms, energy = report(ml.hover_current(knots))
-        value, grad = value_and_grad(ml.hover_current(knots))
-    z, w = np.polynomial.legendre.leggauss(64)
-    t = (z + 1) * T / 2
-    exact = T / 2 * w @ (ml.x_ref(t) ** 2 * (1 - ml.x_ref_tt(t)))
-    assert energy == pytest.approx(exact, rel=1e-5)  # piecewise-linear current: O(h^2) = 1e-5 relative
-    assert rms < 1e-4  # the linear pieces miss i by ~ h^2 i'' / 8 ~ 1e-5; the instability amplifies it
-    assert float(value) == pytest.approx(rms**2 + 0.5 * energy, rel=1e-12)
-    assert np.all(np.isfinite(np.asarray(grad)))
+    optimum = 1.408915e-2  # ml.shooting(0.01) continued from lam = 1e-3, as the sweep runs it
+    assert 0.99 < (r["rms"] ** 2 + 0.01 * r["energy"]) / optimum < 1.03
