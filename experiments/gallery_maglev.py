@@ -20,11 +20,25 @@ by about eps (cosh(aT) - 1) / a^2 ≈ 4 eps at t = T; the script also prints the
 dynamics residual on the check's times, and the integrator's own error (the change of x_ode
 when the largest step T/2000 is halved).
 
-Reported per lam: the tracking RMS error sqrt((1/T) ∫ (x - x_ref)^2 dt) of the network's x and
-of the integrated x, and ∫ i^2 dt, both by 64-node Gauss-Legendre quadrature (not the training
-points), the ODE check error, the largest residual and the wall time.
+An independent optimum for each lam: J = (1/T) ∫ (x - x_ref)^2 dt + lam ∫ i^2 dt minimized by
+single shooting over currents piecewise linear on 200 equal pieces, x by RK4 (1000 steps),
+the gradient by JAX through the integration, L-BFGS-B (at most 3000 iterations), continued
+in lam from the exact tracking current. Its control space is smaller than the network's, so
+its J is an upper bound on the optimum (up to its convergence): the PINN's J above it by a
+fraction of a percent is a near-optimal controller.
 
-    python experiments/gallery_maglev.py [--lams 0 1e-3 1e-2 1e-1 1] [--adam N --bfgs N] [--write]
+Reported per lam: the tracking RMS error sqrt((1/T) ∫ (x - x_ref)^2 dt) of the network's x and
+of the integrated x, and ∫ i^2 dt, both by composite Gauss-Legendre quadrature (400 panels of
+8 nodes, fine enough for the current pulse; not the training points), J against shooting, the
+ODE check error, the largest residual and the wall time.
+
+Measured (2 CPU cores, seed 0; about 7.5 minutes for the sweep with shooting): the ODE check
+within 2e-8 (lam = 0) to 4.9e-5 (lam = 1), the integrator's own change 1e-13 or less; the PINN's
+J within +0.13 % to +0.45 % of the shooting optimum; seeds 1 and 2 (``--seed``, no shooting)
+within 4.9e-5 too. Training 35-40 s per lam.
+
+    python experiments/gallery_maglev.py [--lams 0 1e-3 1e-2 1e-1 1] [--adam N --bfgs N] [--seed S]
+        [--set KEY=VALUE ...] [--no-shooting] [--no-figure] [--write]
 """
 
 from __future__ import annotations
@@ -38,7 +52,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from results import write_section  # noqa: E402
+from results import write_section
 
 CONFIG = HERE.parent / "configs" / "gallery" / "maglev.yaml"
 FIGURE = HERE / "figures" / "maglev_tradeoff.png"
@@ -300,8 +314,8 @@ def main() -> None:
             return f"{r['shot']['J']:.5g}" if "shot" in r else "—"
 
         table = "\n".join(
-            ["| λ | tracking RMS error | ∫ i² dt | J = RMS² + λ ∫ i² dt | J, shooting | PINN vs shooting "
-             "| ODE check max \\|x_ode − x_net\\| | largest residual | wall |",
+            [("| λ | tracking RMS error | ∫ i² dt | J = RMS² + λ ∫ i² dt | J, shooting | PINN vs shooting "
+              "| ODE check max \\|x_ode − x_net\\| | largest residual | wall |"),
              "|---|---|---|---|---|---|---|---|---|"]
             + [f"| {r['lam']:g} | {r['rms']:.2e} | {r['energy']:.4f} | {r['J']:.5g} | {shot_j(r)} | {gap(r)} | "
                f"{r['check']:.1e} | {r['residual']:.0e} | {r['wall']:.0f} s |" for r in rows])
