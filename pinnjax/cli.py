@@ -1,4 +1,5 @@
-"""The ``pinnjax`` command: run, resume, predict, validate, list, discover.
+"""The ``pinnjax`` command: run, resume, predict, validate, list, discover, and the commands of
+:mod:`pinnjax.commands` (compare, landscape, hessian).
 
 Exit codes: 0 success, 2 bad input (one short paragraph, no traceback), 1 failed run.
 """
@@ -10,14 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+from .commands import MODULES, BadInput
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class BadInput(Exception):
-    """A user error reported as one paragraph with exit code 2."""
-
-
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict]:
     p = argparse.ArgumentParser(prog="pinnjax", description="Physics-informed neural networks in JAX.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="validate a config, train, write a run directory",
@@ -50,7 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     disc.add_argument("overrides", nargs="*", help="dotted overrides, e.g. fit.0.steps=500 data.noise=0.01")
     disc.add_argument("--out", help="run directory (default: <output.dir>/<name>-<timestamp>)")
     disc.add_argument("--quiet", action="store_true", help="no progress output")
-    return p
+    return p, _more_commands(sub)
+
+
+def _more_commands(sub) -> dict:
+    """The subcommands of :mod:`pinnjax.commands`' modules: {name: function}."""
+    import importlib
+
+    found = {}
+    for module in MODULES:
+        found.update(importlib.import_module(f".commands.{module}", __package__).add_parsers(sub))
+    return found
 
 
 def _load_any(config_path: str, overrides, discovery: bool | None = None):
@@ -314,14 +323,15 @@ COMMANDS = {"run": cmd_run, "resume": cmd_resume, "predict": cmd_predict, "valid
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    parser, more = _parser()
+    args = parser.parse_args(argv)
     from .config import ConfigError
     from .config.errors import one_line
     from .discovery import DataError
     from .runs.checkpoint import CheckpointError
 
     try:
-        return COMMANDS[args.command](args)
+        return {**COMMANDS, **more}[args.command](args)
     except (BadInput, ConfigError, DataError, CheckpointError) as err:
         print(f"pinnjax: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
