@@ -23,6 +23,7 @@ def _nets(n, dtype=jnp.float64):
     return [pj.MLP(1, 1, 12, 2, key=jax.random.key(s), dtype=dtype) for s in range(n)]
 
 
+@pytest.mark.slow
 def test_each_member_follows_its_own_single_run_through_adam_and_bfgs_with_redraws():
     phases = [pj.Adam(60, 1e-2), pj.BFGS(30)]
     with jax.enable_x64(True):
@@ -43,6 +44,7 @@ def test_each_member_follows_its_own_single_run_through_adam_and_bfgs_with_redra
     assert np.abs(u[0] - u[1]).max() > 1e-6
 
 
+@pytest.mark.slow
 def test_a_member_that_stops_waits_while_the_others_go_on():
     """L-BFGS with a gradient tolerance one member meets early: its iterations stop, its
     parameters stay, and the others' results are those of their own runs."""

@@ -1,5 +1,5 @@
 """The package's shape: every module imports only from its own layer or the layers below,
-no import cycles, and only ``runs/`` and the CLI write files (a short ``ast`` walk)."""
+no import cycles, and only ``runs/``, ``commands/`` and the CLI write files (a short ``ast`` walk)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pinnjax"
 # lowest first: a module may import from its own layer and the ones before it
-LAYERS = ("losses", "geometry", "problem", "engine", "nn", "train", "reference", "discovery", "config", "runs", "cli")
-WRITERS = ("runs", "cli")
+LAYERS = ("losses", "analysis", "geometry", "problem", "engine", "nn", "train", "reference", "discovery", "diagnostics",
+          "config", "runs", "commands", "cli")
+WRITERS = ("runs", "commands", "cli")
 # method names that only ever write, and module functions that write (``os.replace``, ``np.save``)
 WRITE_METHODS = {"write_text", "write_bytes", "savefig", "mkdir", "makedirs", "tree_serialise_leaves", "rmtree",
                  "copyfile", "savez", "savez_compressed", "touch"}
