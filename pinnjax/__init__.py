@@ -55,6 +55,7 @@ from .problem import (
     Energy,
     ExpressionError,
     Given,
+    Noise,
     Huber,
     Inequality,
     Initial,
@@ -94,7 +95,7 @@ from .train import (
 
 __all__ = [
     # problems
-    "Problem", "Coefficient", "Sample", "Given",
+    "Problem", "Coefficient", "Sample", "Given", "Noise",
     "PDE", "Dirichlet", "Neumann", "Robin", "Periodic", "Initial", "Data", "AbstractTerm", "AbstractValueCondition",
     "Inequality", "Integral", "Quadrature", "Point", "Energy",
     "Causal", "RAD", "RARD", "AbstractAdaptive", "PointWeights",

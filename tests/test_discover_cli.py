@@ -224,7 +224,7 @@ BAD = [
     (None, ["data.reference={type: burgers}"], r"give exactly one source of data \(not both\)"),
     (None, ["data.files=null", "data.reference={type: heat}"], r"data\.reference\.type.*unknown reference type 'heat'.*Valid types: .*kdv_two_soliton, kuramoto_sivashinsky"),
     (None, ["data.n_points=1000"], r"asks for 1000 points, but the data have 300"),
-    (None, ["data.noise=-0.1"], r"data\.noise.*fraction of the field's standard deviation must be in \[0, 10\], got -0\.1"),
+    (None, ["data.noise=-0.1"], r"data\.noise.*noise must be a level in \[0, 10\] \(a fraction of the values' standard deviation.*got -0\.1"),
     (None, ["alternate=true", "physics=[]"], r"physics.*: alternate: true retrain\(s\) .* needs optimizer phases.*alternate: false"),
     (None, ["smooth_first=true", "physics=[]"], r"physics.*: smooth_first: true retrain\(s\) .*or set smooth_first: false"),
     (None, ["lhs=v_t"], r"lhs.*: 'v_t' is not 'u' or a derivative of it; write e\.g\. u_t"),

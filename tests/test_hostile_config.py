@@ -177,7 +177,7 @@ def test_every_numeric_key_has_a_finite_range():
 
 
 @pytest.mark.parametrize("override, path, message", [
-    ("data.noise=.nan", "data.noise", "fraction of the field's standard deviation must be in [0, 10], got nan (float)"),
+    ("data.noise=.nan", "data.noise", "noise must be a level in [0, 10] (a fraction of the values' standard deviation"),
     ("library.order=9", "library.order", f"at most {MAX_ORDER}, got 9"),
     ("library.degree=40", "library.degree", "at most 6, got 40"),
     ("lhs=u_ttttttttt", "lhs", f"'u_ttttttttt' is a derivative of order 9; derivatives are computed up to order {MAX_ORDER}"),

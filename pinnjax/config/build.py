@@ -31,7 +31,7 @@ from ..train.balancing import Fixed
 from . import registry as R
 from .errors import ConfigError, describe, did_you_mean
 from .loader import load_config
-from .references import build_reference, read_table
+from .references import build_reference, read_table, reference_data
 from .schema import (
     check_value,
     choice_error,
@@ -294,6 +294,20 @@ def _energy_term(p, path, node, base_dir, domain, common, entry):
 
 
 def _data_term(p, path, node, base_dir, coords, common, entry):
+    """Measured values from ``file``, or drawn from a built-in ``reference`` (with ``noise``)."""
+    if (p["file"] is None) == (p["reference"] is None):
+        raise ConfigError(path, "give the data either as file: data.npz (or .csv) or as reference: {type: ...} (a "
+                          "built-in solution, see 'pinnjax list'), " + ("not both" if p["file"] else "one of them"),
+                          line_of(node, "type"))
+    if p["reference"] is not None:
+        return _reference_data_term(p, path, node, base_dir, coords, common, entry)
+    for key in ("n_points", "noise"):
+        if p[key] is not None:
+            raise ConfigError(join(path, key), f"{key} applies to data drawn from a reference; a file's data are used "
+                              f"as they are: remove {key} (or subsample the file yourself)", line_of(node, key))
+    if p["targets"] is None:
+        raise ConfigError(join(path, "targets"), "a data file needs targets: the column names of the fields (or "
+                          "derivatives) it measures, e.g. targets: [u]", line_of(node, "type"))
     where, line = join(path, "file"), line_of(node, "file")
     table = read_table(p["file"], base_dir, where, line)
     targets = p["targets"]
@@ -305,6 +319,16 @@ def _data_term(p, path, node, base_dir, coords, common, entry):
     values = np.stack([table[t] for t in targets], axis=1)
     given = _wrap(where, line, lambda: Given(pts, values[:, 0] if values.shape[1] == 1 else values))
     return _wrap(path, line_of(node, "type"), lambda: entry.make(targets, given, common))
+
+
+def _reference_data_term(p, path, node, base_dir, coords, common, entry):
+    fields = tuple(p["targets"] or ("u",))
+    points, values, field, noise = reference_data(p, node, coords, fields, base_dir, path)
+    if p["targets"] is not None and list(p["targets"]) != [field]:
+        raise ConfigError(join(path, "targets"), f"a reference gives one field, {field!r}; write targets: [{field}] "
+                          "or leave targets out", line_of(node, "targets"))
+    given = _wrap(path, line_of(node, "reference"), lambda: Given(points, values, noise=noise))
+    return _wrap(path, line_of(node, "type"), lambda: entry.make((field,), given, common))
 
 
 def _check_names(term, node, path, ns):

@@ -53,7 +53,7 @@ from .build import (
 )
 from .errors import ConfigError
 from .loader import LineDict, load_config
-from .references import _resolve, build_reference, read_npz
+from .references import _resolve, build_noise, build_reference, draw_rows, read_npz
 from .schema import join, line_of, require_list, require_mapping, take
 
 
@@ -129,14 +129,11 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
         source = {"files": [str(f.resolve()) for f in resolved]}
     rng = np.random.default_rng(p["seed"])
     if p["n_points"] is not None:
-        if p["n_points"] > len(data):
-            raise ConfigError(join(path, "n_points"), f"asks for {p['n_points']} points, but the data have {len(data)}; "
-                              f"use at most {len(data)} (or leave n_points out to use them all)", line_of(node, "n_points"))
-        rows = np.sort(rng.choice(len(data), p["n_points"], replace=False))
+        rows = draw_rows(len(data), p["n_points"], rng, join(path, "n_points"), line_of(node, "n_points"))
         data = measurements(data.points[rows], data.values[rows], coords, field, data.trajectory[rows])
-    if p["noise"] > 0:
-        noisy = data.values + p["noise"] * np.std(data.values) * rng.standard_normal(len(data))
-        data = measurements(data.points, noisy, coords, field, data.trajectory)
+    noise = build_noise(p["noise"], join(path, "noise"), line_of(node, "noise"))
+    if noise.active:
+        data = measurements(data.points, noise.apply(data.values, rng), coords, field, data.trajectory)
     return data, {**source, "noise": p["noise"], "n_points": len(data), "seed": p["seed"]}
 
 

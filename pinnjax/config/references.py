@@ -10,7 +10,8 @@ from . import registry as R
 from .errors import ConfigError
 from .files import UnreadableFile, load_npz, path_problem
 from .loader import LineDict
-from .schema import choose, join, line_of, take
+from ..problem.noise import Noise
+from .schema import check_kind, choose, join, line_of, take
 
 
 def _resolve(file: str, base_dir: Path, path: str, line) -> Path:
@@ -103,3 +104,38 @@ def build_reference(node, coords: tuple[str, ...], fields: tuple[str, ...], base
     if not keep.any():
         raise ConfigError(where, f"field {field!r} in {params['file']!r} has no finite value", line)
     return points[keep], values[keep], field
+
+
+def build_noise(node, path: str, line) -> Noise:
+    """``noise: 0.05`` (Gaussian, a fraction of the values' std) or ``noise: {level, distribution,
+    df, outliers, outlier_size}``."""
+    if node is None:
+        return Noise()
+    if not isinstance(node, dict):
+        if not check_kind(node, R.NOISE["level"][0]):
+            raise ConfigError(path, f"noise must be a level in [0, 10] (a fraction of the values' standard deviation, "
+                              f"e.g. 0.05) or a mapping {{level: 0.05, distribution: student_t, df: 2}}, got {node!r}",
+                              line)
+        return Noise(float(node))
+    return Noise(**take(node, R.NOISE, path))
+
+
+def draw_rows(n_total: int, n_points: int | None, rng: np.random.Generator, path: str, line) -> np.ndarray:
+    """Sorted rows of a subsample of ``n_points`` of ``n_total`` (all rows when None)."""
+    if n_points is None:
+        return np.arange(n_total)
+    if n_points > n_total:
+        raise ConfigError(path, f"asks for {n_points} points, but the data have {n_total}; use at most {n_total} "
+                          "(or leave n_points out to use them all)", line)
+    return np.sort(rng.choice(n_total, n_points, replace=False))
+
+
+def reference_data(p: dict, node, coords, fields, base_dir: Path, path: str):
+    """``(points, clean values, field, noise)`` of a data term drawn from a built-in reference:
+    ``n_points`` rows chosen by ``seed``; the noise is drawn later, per training."""
+    where, line = join(path, "reference"), line_of(node, "reference")
+    points, values, field = build_reference(p["reference"], coords, fields, base_dir, where)
+    rows = draw_rows(len(values), p["n_points"], np.random.default_rng(p["seed"]), join(path, "n_points"),
+                     line_of(node, "n_points"))
+    noise = build_noise(p["noise"], join(path, "noise"), line_of(node, "noise"))
+    return points[rows], values[rows], field, noise

@@ -33,6 +33,7 @@ from ..problem.constraints import (
 from ..problem.energy import ENERGY_POINTS, REDUCE, REDUCTIONS, Energy
 from ..problem.losses import LOSSES
 from ..problem.names import MAX_ORDER
+from ..problem.noise import DISTRIBUTIONS, Noise
 from ..problem.point_terms import Point
 from ..problem.point_weights import PointWeights
 from ..problem.terms import PDE, Data, Dirichlet, Initial, Neumann, Periodic, Robin
@@ -160,9 +161,12 @@ TERMS = {
                     "the loss is the energy: sum of `energy` over points (table: given points with per-point "
                     "columns), over pairs i < j (pairs: true; names x_1, x_2 and r, the distance over `distance`), "
                     "or against fixed sites", "interior"),
-    "data": Entry({"targets": ("names", REQUIRED), "file": ("str", REQUIRED), **COMMON_TERM},
+    "data": Entry({"targets": ("names", None), "file": ("str", None), "reference": ("mapping", None),
+                   "n_points": (POINT_COUNT, None), "noise": ("any", None), "seed": (SEED, 0), **COMMON_TERM},
                   lambda targets, given, c: Data(targets, given, **c),
-                  "measured values: .npz (or .csv) with one column per coordinate and per target"),
+                  "measured values: a file (.npz or .csv, one column per coordinate and per target), or a built-in "
+                  "reference subsampled to n_points (rows chosen by seed) with noise drawn per training seed: "
+                  "noise: 0.05 or {level: 0.05, distribution: student_t, df: 2, outliers: 0.02}"),
 }
 POINTS = {"n": (POINT_COUNT, REQUIRED), "sampler": (tuple(SAMPLERS), "sobol"), "part": ("str", None),
           "resample": ("bool", True), "adaptive": ("mapping", None)}
@@ -321,11 +325,16 @@ DISCOVERY_TOP = {
     "n_bootstrap": (Range("nonnegint", hi=10_000), D["n_bootstrap"]), "domain": ("mapping", None),
     "output": ("mapping", {}),
 }
+NOISE = {"level": (Range("float", 0, 10, note="the noise level, a fraction of the values' standard deviation",
+                         hint="e.g. 0.05"), Noise.level),
+         "distribution": (tuple(DISTRIBUTIONS), Noise.distribution),
+         "df": (Range("float", 0, 1e6, open_lo=True, note="Student-t degrees of freedom"), Noise.df),
+         "outliers": (Range("float", 0, 0.5, note="the fraction of gross outliers"), Noise.outliers),
+         "outlier_size": (Range("float", 0, 1e3, note="the outliers' size in standard deviations"), Noise.outlier_size)}
 DISCOVERY_DATA = {
     "reference": ("mapping", None), "files": ("files", None), "field": ("name", "u"), "coordinates": ("names", ["x", "t"]),
     "n_points": (POINT_COUNT, None),
-    "noise": (Range("float", 0, 10, note="the noise level, a fraction of the field's standard deviation",
-                    hint="e.g. 0.01 (1 %)"), 0.0),
+    "noise": ("any", 0.0),  # a level (fraction of the field's std) or a NOISE mapping
     "seed": (SEED, 0), "trajectory_column": ("str", "trajectory"),
 }
 LIBRARY = {"degree": (Range("nonnegint", hi=6), 2), "order": (ORDER, 3), "extra": ("strs", [])}
@@ -344,10 +353,10 @@ TYPED = {("domain", "geometry"): GEOMETRIES, ("terms", "*"): TERMS, ("terms", "*
          ("network",): NETWORKS, ("training", "phases", "*"): PHASES, ("reference",): REFERENCES,
          ("training", "balancing"): BALANCERS,
          ("fit", "*"): PHASES, ("physics", "*"): PHASES, ("polish", "*"): PHASES, ("data", "reference"): REFERENCES,
-         ("data_loss",): LOSS_ENTRIES}
+         ("data_loss",): LOSS_ENTRIES, ("terms", "*", "reference"): REFERENCES}
 PLAIN = {(): TOP, ("domain",): DOMAIN, ("training",): TRAINING, ("output",): OUTPUT,
          ("terms", "*", "points"): POINTS, ("coefficients", "?"): COEFFICIENT,
-         ("data",): DISCOVERY_DATA, ("library",): LIBRARY}
+         ("data",): DISCOVERY_DATA, ("library",): LIBRARY, ("terms", "*", "noise"): NOISE, ("data", "noise"): NOISE}
 FREE = {("constants",), ("coefficients",), ("transform",), ("periodic",), ("network", "periodic")}
 
 

@@ -18,6 +18,7 @@ from .losses import (
 )
 from .point_terms import Point
 from .point_weights import PointWeights
+from .noise import Noise
 from .points import Given, Sample
 from .problem import Coefficient, Problem
 from .terms import (
@@ -51,6 +52,7 @@ __all__ = [
            "Energy",
            "ExpressionError",
            "Given",
+           "Noise",
            "Huber",
            "Inequality",
            "Initial",

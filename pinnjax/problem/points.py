@@ -14,6 +14,7 @@ import numpy as np
 
 from ..geometry.sampling import SAMPLERS
 from .adaptive import AbstractAdaptive
+from .noise import Noise
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,12 +58,18 @@ class Sample:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Given:
-    """Fixed points (N, d), optionally with values (N,) or (N, k) and normals (N, d_space)."""
+    """Fixed points (N, d), optionally with values (N,) or (N, k) and normals (N, d_space).
+
+    ``noise`` (a :class:`~pinnjax.problem.noise.Noise`): the values are clean, and every
+    training draws its own noisy copy from its random stream (once: given points are never
+    redrawn), so each seed and each ensemble member fits its own noise draw.
+    """
 
     points: np.ndarray
     values: np.ndarray | None = None
     normals: np.ndarray | None = None
     resample: bool = dataclasses.field(default=False, init=False)
+    noise: Noise | None = None
 
     def __post_init__(self):
         points = np.asarray(self.points, dtype=np.float64)
@@ -98,7 +105,8 @@ class Given:
             )
         batch = {"x": self.points}
         if self.values is not None:
-            batch["values"] = self.values
+            noisy = self.noise is not None and self.noise.active
+            batch["values"] = self.noise.apply(self.values, rng) if noisy else self.values
         if self.normals is not None:
             batch["normals"] = self.normals
         return batch
