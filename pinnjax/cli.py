@@ -163,6 +163,8 @@ def cmd_resume(args) -> int:
     if is_discovery(config):
         return _resume_discovery(run_dir, config, args.quiet)
     exp = build_experiment(config, base_dir=run_dir)
+    if exp.ensemble:
+        return _resume_ensemble(exp, run_dir, args.quiet)
     state = latest_state(run_dir, exp, _warn)
     if state is None:
         raise BadInput(f"run directory {str(run_dir)!r} has no checkpoint yet; start it again with 'pinnjax run'")
@@ -176,6 +178,27 @@ def cmd_resume(args) -> int:
     summary = run_experiment(exp, run_dir, progress, resume=state)
     progress.close()
     return _finish(summary, run_dir)
+
+
+def _resume_ensemble(exp, run_dir: Path, quiet: bool) -> int:
+    from .runs.ensemble import finished_summary, resume_states, run_ensemble
+    from .runs.progress import Progress
+
+    done = finished_summary(run_dir)
+    if done is not None:
+        print(f"pinnjax: {run_dir} is already complete (an ensemble of {len(done['members'])}); nothing to resume. "
+              f"Start a new run with 'pinnjax run {run_dir / 'config.yaml'}'", file=sys.stderr)
+        return EXIT_OK
+    states = resume_states(run_dir, exp, _warn)
+    if states is None:
+        raise BadInput(f"ensemble {str(run_dir)!r} has no checkpoint yet (members are checkpointed after each phase); "
+                       "start it again with 'pinnjax run'")
+    print(f"pinnjax: resuming ensemble {run_dir} from the end of phase {states[0].phase} (step {states[0].step})",
+          file=sys.stderr)
+    progress = Progress(_total_steps(exp), quiet=quiet, start_step=states[0].step)
+    summary = run_ensemble(exp, run_dir, progress, resume=states)
+    progress.close()
+    return _finish_ensemble(summary, run_dir)
 
 
 def _finish(summary: dict, run_dir: Path) -> int:

@@ -159,3 +159,35 @@ def test_bad_ensembles_are_refused_at_the_key(old, new, message, tmp_path):
     with pytest.raises(ConfigError, match=message) as err:
         build_experiment(parse_yaml(_config(tmp_path).replace(old, new)))
     assert err.value.path == "ensemble"
+
+
+def test_an_ensemble_stopped_after_a_phase_resumes_to_the_uninterrupted_answer(tmp_path, monkeypatch, capsys):
+    """Killed right after the Adam phase's member checkpoints: ``pinnjax resume`` runs the BFGS
+    phase from them, and every member ends as in the uninterrupted run."""
+    import json
+
+    import pinnjax.runs.ensemble as runs_ensemble
+    from pinnjax.cli import main
+
+    path = tmp_path / "ens.yaml"
+    path.write_text(_config(tmp_path))
+    assert main(["run", str(path), "--out", str(tmp_path / "whole"), "--quiet"]) == 0
+    saved = runs_ensemble.save_members
+
+    def save_then_die(run_dir, seeds, states):
+        saved(run_dir, seeds, states)
+        raise KeyboardInterrupt  # as if killed once the first phase is on disk
+
+    monkeypatch.setattr(runs_ensemble, "save_members", save_then_die)
+    assert main(["run", str(path), "--out", str(tmp_path / "cut"), "--quiet"]) == 1
+    assert not (tmp_path / "cut" / "summary.json").exists()
+    monkeypatch.setattr(runs_ensemble, "save_members", saved)
+    capsys.readouterr()
+    assert main(["resume", str(tmp_path / "cut"), "--quiet"]) == 0
+    assert "from the end of phase 1 (step 60)" in capsys.readouterr().err
+    whole, cut = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("whole", "cut"))
+    for a, b in zip(whole["members"], cut["members"]):
+        assert a["seed"] == b["seed"] and a["steps"] == b["steps"]
+        assert b["relative_l2"]["u"] == pytest.approx(a["relative_l2"]["u"], rel=1e-9)
+    assert main(["resume", str(tmp_path / "cut")]) == 0
+    assert "already complete" in capsys.readouterr().err

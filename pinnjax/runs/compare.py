@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from ..analysis import compare_samples
-from .ensemble import run_ensemble
+from .ensemble import finished_summary, resume_states, run_ensemble
 from .experiment import write_atomic
 
 
@@ -81,22 +81,22 @@ def variants(vary: list[tuple[str, list[str]]]) -> list[Variant]:
     return [Variant(" ".join(c), tuple(c)) for c in combos]
 
 
-def _finished(folder: Path, config: dict) -> dict | None:
-    """The summary of a finished ensemble of ``config`` in ``folder``, else None."""
+def _same_config(folder: Path, config: dict) -> bool:
     try:
-        summary = json.loads((folder / "summary.json").read_text())
-        same = yaml.safe_load((folder / "config.yaml").read_text()) == yaml.safe_load(yaml.safe_dump(config))
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
-    return summary if same and isinstance(summary, dict) and "members" in summary else None
+        return yaml.safe_load((folder / "config.yaml").read_text()) == yaml.safe_load(yaml.safe_dump(config))
+    except (OSError, yaml.YAMLError):
+        return False
 
 
-def run_variant(exp, folder: Path, progress=None) -> tuple[dict, bool]:
-    """(summary, reused): ``exp`` trained as an ensemble into ``folder``, or read back."""
-    done = _finished(folder, exp.config)
+def run_variant(exp, folder: Path, progress=None, warn=lambda message: None) -> tuple[dict, bool]:
+    """(summary, reused): ``exp`` trained as an ensemble into ``folder``, read back when it
+    finished there, or resumed from its members' checkpoints when it stopped part-way."""
+    same = _same_config(folder, exp.config)
+    done = finished_summary(folder) if same else None
     if done is not None:
         return done, True
-    return run_ensemble(exp, folder, progress), False
+    states = resume_states(folder, exp, warn) if same else None
+    return run_ensemble(exp, folder, progress, resume=states), False
 
 
 def member_values(summary: dict, metric: Metric) -> dict[int, float]:

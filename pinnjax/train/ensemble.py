@@ -14,6 +14,7 @@ while the others go on.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ..engine.compiled import compile_problem
 from ..engine.derivatives import DEFAULT_METHOD
-from .loop import STOP_REASONS, History, PhaseReport, first_order_chunk, line_search_chunk
+from .loop import STOP_REASONS, History, PhaseReport, TrainState, first_order_chunk, line_search_chunk
 from .result import Result
 from .solve import DTYPES, _check_output_size, _check_solve_args, initial_params
 
@@ -201,13 +202,41 @@ def member_placer(mesh: Mesh | None):
     return lambda tree: jax.tree_util.tree_map(lambda a: jax.device_put(a, sharding), tree)
 
 
+def member_states(members: _Members, params, phase: int) -> list[TrainState]:
+    """Each member's state at the start of phase ``phase`` (a phase boundary: optimizer
+    states start afresh there, so this is all a resumed ensemble needs)."""
+    return [TrainState(jax.tree_util.tree_map(lambda a, i=i: np.asarray(a[i]), params), dict(members.host[i]),
+                       copy.deepcopy(members.rngs[i].bit_generator.state), phase=phase, step=members.step,
+                       reports=list(members.reports[i]), history=copy.deepcopy(members.histories[i]))
+            for i in range(len(members.rngs))]
+
+
+def _restore(members: _Members, resume: Sequence[TrainState], n_phases: int):
+    """Members' streams, batches, histories and reports from ``resume``; the stacked params."""
+    if len(resume) != len(members.rngs) or len({s.phase for s in resume}) != 1:
+        raise ValueError(f"solve_ensemble: resume needs one state per member ({len(members.rngs)}), all at one phase "
+                         f"boundary; got {len(resume)} at phases {sorted({s.phase for s in resume})}")
+    if not 0 < resume[0].phase <= n_phases:
+        raise ValueError(f"solve_ensemble: a resumed state's phase {resume[0].phase} is not a boundary of {n_phases} phases")
+    for rng, state in zip(members.rngs, resume):
+        rng.bit_generator.state = copy.deepcopy(state.rng_state)
+    members.host = [dict(s.host_batch) for s in resume]
+    members.histories = [copy.deepcopy(s.history) for s in resume]
+    members.reports = [list(s.reports) for s in resume]
+    members.step = resume[0].step
+    return members.put(_stack([s.params for s in resume]))
+
+
 def solve_ensemble(problem, networks: Sequence[eqx.Module], phases, *, seeds: Sequence[int], dtype: str = "float32",
                    method: str = DEFAULT_METHOD, chunk: int = 100, resample_every: int | None = None,
-                   scale_inputs: bool = True, mesh: Mesh | None = None, callback=None) -> EnsembleResult:
+                   scale_inputs: bool = True, mesh: Mesh | None = None, callback=None,
+                   resume: Sequence[TrainState] | None = None, on_phase=None) -> EnsembleResult:
     """Train ``networks[i]`` with points drawn from ``seeds[i]``, all members in one compiled
     step; returns an :class:`EnsembleResult`. ``mesh``: members split over its devices (the
     number of members must be a multiple of the device count). ``callback(info)`` after
-    every chunk: ``{"phase", "step", "total", "losses"}``, the members' medians."""
+    every chunk: ``{"phase", "step", "total", "losses"}``, the members' medians.
+    ``on_phase(states)`` after every phase with :func:`member_states` (what a checkpoint
+    keeps); ``resume=states`` continues from them exactly as the uninterrupted run."""
     _check_solve_args(problem, networks[0] if networks else None, phases, dtype, chunk, resample_every)
     seeds = _check_members(problem, list(networks), seeds)
     if mesh is not None and len(seeds) % mesh.size:
@@ -221,10 +250,16 @@ def solve_ensemble(problem, networks: Sequence[eqx.Module], phases, *, seeds: Se
         _check_output_size(compiled, jax.tree_util.tree_map(lambda a: a[0], params), DTYPES[dtype])
         members = _Members(compiled, [np.random.default_rng(s) for s in seeds], np.dtype(dtype), put,
                            histories=[History() for _ in seeds], reports=[[] for _ in seeds], callback=callback)
-        batch = members.draw()
+        if resume is None:
+            batch, first = members.draw(), 0
+        else:
+            params, first = _restore(members, resume, len(phases)), resume[0].phase
+            batch = put(_stack(members.host))
         weights = compiled.initial_weights(DTYPES[dtype])
         compile_time = 0.0
         for index, phase in enumerate(phases):
+            if index < first:
+                continue
             t0 = time.perf_counter()
             one = jax.tree_util.tree_map(lambda a: a[0], params)
             runner = _line_search if phase.needs_line_search(one) else _first_order
@@ -234,5 +269,7 @@ def solve_ensemble(problem, networks: Sequence[eqx.Module], phases, *, seeds: Se
             for i, report in enumerate(reports):
                 report.wall_time = time.perf_counter() - t0
                 members.reports[i].append(report)
+            if on_phase is not None:
+                on_phase(member_states(members, params, index + 1))
     return EnsembleResult(compiled, params, members.histories, members.reports, seeds, time.perf_counter() - start,
                           compile_time, DTYPES[dtype])
