@@ -125,7 +125,7 @@ def main() -> None:
         write_section("Loss lab: class imbalance",
                       f"2-D, minority 1:20 inside two discs, {args.n} training points, {args.flip:.0%} of minority "
                       f"labels flipped (and as many majority), {args.seeds} seeds (own data and init) per loss as one "
-                      f"vmapped training; test: 40,000 clean points. p and δ against the best (Holm over 6 pairs). "
+                      f"vmapped training; test: 40,000 clean points. p (Holm over 6 pairs) and Cliff's δ against the best (negative: lower). "
                       f"F1: {by_f1.recommendation}. MCC: {by_mcc.recommendation}.", table)
 
 
@@ -137,7 +137,7 @@ def _table(by_f1, by_mcc, walls) -> str:
         delta = pair.cliffs_delta if pair.a == name else -pair.cliffs_delta
         return f"{pair.mann_whitney_p:.2g} / {delta:+.2f}"
 
-    lines = ["| loss | minority F1: median (IQR) | vs best: p / δ | MCC: median (IQR) | vs best: p / δ | wall (30 seeds) |",
+    lines = ["| loss | minority F1: median (IQR) | vs best: p / δ | MCC: median (IQR) | vs best: p / δ | wall (all seeds) |",
              "|---|---|---|---|---|---|"]
     for f, m in zip(by_f1.variants, by_mcc.variants):
         lines.append(f"| {f.name} | {f.median:.4f} ({f.q25:.4f} .. {f.q75:.4f}) | {against(by_f1, f.name)} | "
