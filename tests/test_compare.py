@@ -39,6 +39,8 @@ def test_separated_variants_are_recommended_with_significance():
     result = compare_samples(samples)
     assert (result.best, result.runner_up) == ("huber", "mae")
     assert not result.significant and result.recommendation.startswith("no significant difference")
+    assert result.tied == ("mae",) and result.beaten == ("mse",)
+    assert "huber is better than mse at the 0.05 level" in result.recommendation
     pair = next(p for p in result.pairs if {p.a, p.b} == {"mse", "huber"})
     raw = stats.mannwhitneyu(samples["mse"], samples["huber"]).pvalue
     assert pair.mann_whitney_p == pytest.approx(min(1.0, 3 * raw), rel=1e-9) or pair.mann_whitney_p < 1e-9

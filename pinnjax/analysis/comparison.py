@@ -55,6 +55,8 @@ class Comparison:
     best: str
     runner_up: str | None
     significant: bool
+    tied: tuple[str, ...]  # variants the best does not beat at level alpha
+    beaten: tuple[str, ...]  # variants significantly worse than the best
     recommendation: str
     alpha: float
     lower_is_better: bool
@@ -128,22 +130,28 @@ def compare_samples(samples: Mapping[str, Sequence[float]], alpha: float = 0.05,
     pairs = _pairs(clean)
     ranked = sorted(variants, key=lambda s: s.median if lower_is_better else -s.median)
     best, runner = ranked[0].name, ranked[1].name
-    test = next((p for p in pairs if {p.a, p.b} == {best, runner}), None)
-    significant = test is not None and test.mann_whitney_p < alpha
-    return Comparison(variants, pairs, best, runner, significant,
-                      _recommend(ranked, test, significant, alpha, metric, lower_is_better), alpha, lower_is_better)
+    against = {n: next((p for p in pairs if {p.a, p.b} == {best, n}), None) for n in clean if n != best}
+    tied = tuple(s.name for s in ranked[1:] if against[s.name] is None or against[s.name].mann_whitney_p >= alpha)
+    beaten = tuple(s.name for s in ranked[1:] if s.name not in tied)
+    significant = runner in beaten
+    return Comparison(variants, pairs, best, runner, significant, tied, beaten,
+                      _recommend(ranked, against, tied, beaten, alpha, metric, lower_is_better), alpha, lower_is_better)
 
 
-def _recommend(ranked, test, significant, alpha, metric, lower_is_better) -> str:
+def _recommend(ranked, against, tied, beaten, alpha, metric, lower_is_better) -> str:
     best, runner = ranked[0], ranked[1]
     word = "lower" if lower_is_better else "higher"
+    test = against[runner.name]
     if test is None:
         return (f"{best.name} has the {word} median {metric} ({best.median:.4g} vs {runner.median:.4g} for "
                 f"{runner.name}), but with fewer than 2 values per variant there is no test; use more seeds")
     evidence = f"Mann–Whitney p = {test.mann_whitney_p:.3g} (Holm), Cliff's δ = {abs(test.cliffs_delta):.2f} ({test.effect})"
-    if significant:
+    if not tied:
         return (f"use {best.name}: its median {metric} {best.median:.4g} is {word} than the runner-up {runner.name}'s "
-                f"{runner.median:.4g} at the {alpha:g} level ({evidence})")
-    return (f"no significant difference: {best.name} has the {word} median {metric} ({best.median:.4g} vs "
-            f"{runner.median:.4g} for {runner.name}), but not at the {alpha:g} level ({evidence}); pick either, or "
-            "add seeds")
+                f"{runner.median:.4g} at the {alpha:g} level ({evidence}), and than every other variant's")
+    text = (f"no significant difference between {best.name} (the {word} median {metric}, {best.median:.4g}) and "
+            f"{', '.join(tied)} (runner-up {runner.median:.4g}; {evidence}); pick any of them, or add seeds")
+    if beaten:
+        worst_p = max(against[n].mann_whitney_p for n in beaten)
+        text += f". {best.name} is better than {', '.join(beaten)} at the {alpha:g} level (p <= {worst_p:.3g}, Holm)"
+    return text
