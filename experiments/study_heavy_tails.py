@@ -78,6 +78,19 @@ def rows(name: str, report: dict) -> list[str]:
     return out
 
 
+def verdict(name: str, report: dict) -> str:
+    """One sentence from the comparison: the best, the losses tied with it, those it beats."""
+    p = {frozenset((q["a"], q["b"])): q["mann_whitney_p"] for q in report["pairs"]}
+    best = report["best"]
+    text = f"{name}: best median {short(best)}"
+    if report["tied"]:
+        text += f", tied with {', '.join(map(short, report['tied']))} (p >= {min(p[frozenset((best, n))] for n in report['tied']):.2g})"
+    if report["beaten"]:
+        worst = max(p[frozenset((best, n))] for n in report["beaten"])
+        text += f"; better than {', '.join(map(short, report['beaten']))} (p <= {worst:.2g})"
+    return text + "."
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=30)
@@ -90,7 +103,7 @@ def main() -> None:
              "|---|---|---|---|---|---|---|"]
     for name, report in reports.items():
         table += rows(name, report)
-    verdicts = " ".join(f"{name}: {r['recommendation']}." for name, r in reports.items())
+    verdicts = " ".join(verdict(name, r) for name, r in reports.items())
     print("\n".join(table) + "\n\n" + verdicts)
     if args.write:
         write_section("Loss lab: heavy-tailed noise",
