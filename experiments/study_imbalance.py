@@ -89,7 +89,11 @@ def train(loss_name: str, options: dict, xs, ys, seeds, steps: int, lr: float) -
 def scores(models, x_test, y_test) -> tuple[np.ndarray, np.ndarray]:
     """Minority F1 and MCC of each member's hard predictions on the test set."""
     logits = eqx.filter_vmap(lambda m: jax.vmap(m)(x_test)[:, 0])(models)
-    hard = (logits >= 0).astype(jnp.float64)
+    return scores_of((logits >= 0).astype(jnp.float64), y_test)
+
+
+def scores_of(hard, y_test) -> tuple[np.ndarray, np.ndarray]:
+    """F1 and MCC of 0/1 predictions (members, N): the soft scores equal the hard ones there."""
     f1 = jax.vmap(lambda h: soft_fbeta_score(h, y_test))(hard)
     mcc = jax.vmap(lambda h: soft_mcc(h, y_test))(hard)
     return np.asarray(f1), np.asarray(mcc)
