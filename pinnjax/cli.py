@@ -302,6 +302,18 @@ def cmd_discover(args) -> int:
     return _discover(exp, run_dir, args.quiet)
 
 
+def _evidence_text(terms) -> str:
+    """Kept terms with their 95 % intervals and selection frequencies; borderline drops."""
+    def freq(t):
+        return "" if t["frequency"] is None else f", selected in {t['frequency']:.0%}"
+
+    kept = [f"{t['term']} {t['coefficient']:.5g} [{t['interval'][0]:.5g}, {t['interval'][1]:.5g}]{freq(t)}"
+            + (" (borderline)" if t["verdict"].endswith("borderline") else "") for t in terms if t["interval"]]
+    doubtful = [f"{t['term']}{freq(t)}" for t in terms if t["verdict"] == "dropped, borderline"]
+    text = ("kept (95 % interval): " + "; ".join(kept)) if kept else ""
+    return text + (f"; dropped but borderline: {', '.join(doubtful)}" if doubtful else "")
+
+
 def _resume_discovery(run_dir: Path, config, quiet: bool) -> int:
     from .config.discovery import build_discovery
     from .runs.journal import DIRECTORY, FileJournal
@@ -332,6 +344,9 @@ def _discover(exp, run_dir: Path, quiet: bool) -> int:
     from .discovery.checks import check_warnings
 
     for seed in summary["per_seed"]:
+        evidence = _evidence_text((seed["checks"] or {}).get("terms", ()))
+        if evidence:
+            _say(f"seed {seed['seed']}: {evidence}")
         for warning in check_warnings(seed["checks"] or {}, summary["lhs"]):
             print(f"pinnjax: warning (seed {seed['seed']}): {warning}", file=sys.stderr)
     if summary["status"] != "ok":

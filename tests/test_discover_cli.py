@@ -106,12 +106,20 @@ def test_discover_writes_a_run_directory(heat_dir, capsys):
     # data, no physics rounds: the fit's own derivatives); a wrong law would leave ~100%.
     assert checks["data_rmse"] < 3e-3 and 0.5 < checks["misfit_ratio"] < 1.5
     assert checks["residual_relative"] < 0.2
+    # uncertainty: u_xx kept with a bootstrap interval around its coefficient, the others dropped
+    # firmly; 300 points in 3 x 3 regions, none misfit beyond the noise
+    evidence = {t["term"]: t for t in checks["terms"]}
+    lo, hi = evidence["u_xx"]["interval"]
+    assert lo < evidence["u_xx"]["coefficient"] < hi and hi - lo < 0.05 * abs(evidence["u_xx"]["coefficient"])
+    assert evidence["u_xx"]["verdict"] == "kept" and evidence["u"]["verdict"] == "dropped"
+    assert len(checks["regions"]) == 9 and not checks["misfit_regions"]
     # the resolved config names the data file absolutely and is itself a valid config
     resolved = yaml.safe_load((out / "config.yaml").read_text())
     assert resolved["data"]["files"] == [str(heat_dir / "a.npz")]
     captured = capsys.readouterr()
     assert captured.out.strip() == summary["equation"]
     assert "done in" in captured.err and "300 points of u (1 trajectory)" in captured.err
+    assert "seed 0: kept (95 % interval): u_xx " in captured.err
     assert main(["validate", str(out / "config.yaml")]) == 0
     capsys.readouterr()
     assert main(["resume", str(out)]) == 0  # a finished discovery: nothing to resume

@@ -6,15 +6,22 @@ from __future__ import annotations
 import numpy as np
 
 from .data import Measurements
+from .uncertainty import describe_region, regional_misfits
+
+
+def data_residuals(result, data: Measurements, outputs) -> tuple[np.ndarray, np.ndarray]:
+    """(points (N, d), prediction − data (N,)) of the trained network, every trajectory."""
+    points, residuals = [], []
+    for j, out in enumerate(outputs):
+        pts, vals = data.of_trajectory(j)
+        points.append(pts)
+        residuals.append(np.asarray(result.predict(pts, [out])[out], float) - vals)
+    return np.concatenate(points), np.concatenate(residuals)
 
 
 def data_misfit(result, data: Measurements, outputs) -> float:
     """RMS misfit of the trained network at all data points (every trajectory)."""
-    sq = []
-    for j, out in enumerate(outputs):
-        pts, vals = data.of_trajectory(j)
-        sq.append((np.asarray(result.predict(pts, [out])[out], float) - vals) ** 2)
-    return float(np.sqrt(np.mean(np.concatenate(sq))))
+    return float(np.sqrt(np.mean(data_residuals(result, data, outputs)[1] ** 2)))
 
 
 def rms_resolution(n_points: int) -> float:
@@ -56,12 +63,15 @@ def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.nd
     ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points or test functions (Θ (N, K), lhs (N,), ξ (K,));
     ``explains_data``: :func:`explains_data` of the ratio with the fit's ``n_held`` held-out points.
     """
-    data_rmse = data_misfit(result, data, outputs)
+    points, residuals = data_residuals(result, data, outputs)
+    data_rmse = float(np.sqrt(np.mean(residuals**2)))
     fit_rmse = None if validation_mse is None else float(np.sqrt(validation_mse))
     ratio = None if not fit_rmse else data_rmse / fit_rmse
+    regions = regional_misfits(points, residuals, validation_mse, n_held, data.coordinates)
     return {"data_rmse": data_rmse, "fit_rmse": fit_rmse, "misfit_ratio": ratio,
             "residual_relative": float(np.linalg.norm(y - theta @ xi) / (np.linalg.norm(y) or 1.0)),
-            "explains_data": explains_data(ratio, n_held)}
+            "explains_data": explains_data(ratio, n_held), "regions": regions,
+            "misfit_regions": [describe_region(r) for r in regions if r["flagged"]]}
 
 
 # check_warnings flags |lhs - Θξ| / |lhs| above this on the final network: every right answer in
@@ -77,6 +87,15 @@ def check_warnings(checks: dict, lhs: str) -> list[str]:
                         "data-only fit's held-out error): a true term may be missing; try a smaller screen_penalty, "
                         "max_widenings=2, weak_form=True (high derivatives of a noisy fit), a larger library or "
                         "more data")
+    if checks.get("misfit_regions"):
+        warnings.append("the equation misfits the data beyond the noise in part of the domain: "
+                        + "; ".join(checks["misfit_regions"]) + ". A term that matters only there may be missing: "
+                        "try a smaller penalty or screen_penalty, or max_widenings=2")
+    borderline = [f"{t['term']} ({t['verdict']}, selected in {t['frequency']:.0%} of resamples)"
+                  for t in checks.get("terms", ()) if t["verdict"].endswith("borderline")]
+    if borderline:
+        warnings.append(f"the evidence on {', '.join(borderline)} is borderline: the bootstrap selection is "
+                        "undecided; more data or less noise would settle it")
     if checks.get("residual_relative", 0.0) > UNEXPLAINED_LHS:
         warnings.append(f"the equation leaves {checks['residual_relative']:.0%} of |{lhs}| unexplained on the final "
                         "network, so its coefficients are not pinned down (noisy data can train them toward 0 when "

@@ -29,6 +29,7 @@ from .equation import Equation
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
 from .training import Setup, fit_data, physics_round
+from .uncertainty import coefficient_intervals, term_evidence
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -231,8 +232,10 @@ class Polish(AbstractStage):
 
 def checked(setup: Setup, state: State) -> State:
     """``state`` with its ``checks``: whether its equation explains the data (:func:`consistency`)."""
-    checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, state.coefficients(),
-                         state.validation_mse, state.n_held)
+    xi = state.coefficients()
+    checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held)
+    intervals = coefficient_intervals(*state.matrix, xi != 0, stream(setup.seed, "uncertainty"))
+    checks["terms"] = term_evidence(setup.terms.terms, xi, intervals, state.frequencies)
     return dataclasses.replace(state, checks=checks)
 
 

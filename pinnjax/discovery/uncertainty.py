@@ -1,0 +1,100 @@
+"""How sure a discovery is: intervals for kept coefficients, the evidence on every candidate,
+and where in the domain the final equation misfits the data.
+
+- Coefficient intervals: a bootstrap over the rows of the final regression (Θ, lhs), the
+  kept columns refitted by least squares on each resample, percentile interval. The rows
+  are collocation points read from one network, not independent measurements, so the
+  interval is the regression's spread given that network (narrower than a seed-to-seed
+  spread); ``pinnjax discover`` with several seeds shows the other.
+- Evidence per candidate: how often the bootstrapped selection kept it (the screen's
+  frequencies). A term kept or dropped with a frequency inside ``BORDERLINE`` is reported as
+  borderline rather than as a firm answer.
+- Misfit per region: the data's bounding box cut into equal-count bins per coordinate; in
+  each region the final network's mean squared data misfit over the noise variance estimated
+  by the data-only fit's held-out error. Under a right equation and Gaussian noise the ratio
+  is 1 with standard error √(2/n + 2/n_held); a region above 1 + z·SE, z the one-sided
+  Bonferroni quantile of ``alpha`` over the regions, is flagged: a term that matters only
+  there (a boundary layer, a front) may be missing. The physics rounds train on every data
+  point, so the misfit is measured on training data: the test is conservative.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy import stats
+
+from .sparse import refit
+
+BORDERLINE = (0.2, 0.8)
+MIN_REGION_POINTS = 30
+
+
+def coefficient_intervals(theta: np.ndarray, y: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
+                          n_resamples: int = 200, confidence: float = 0.95) -> np.ndarray:
+    """(K, 2) percentile bootstrap intervals of the kept coefficients (NaN for dropped ones)."""
+    out = np.full((len(mask), 2), np.nan)
+    if not mask.any():
+        return out
+    rows = rng.integers(0, len(y), size=(n_resamples, len(y)))
+    draws = np.array([refit(theta[r], y[r], mask)[mask] for r in rows])
+    tail = 100 * (1 - confidence) / 2
+    out[mask] = np.percentile(draws, [tail, 100 - tail], axis=0).T
+    return out
+
+
+def verdict(kept: bool, frequency: float | None) -> str:
+    """kept / dropped, or borderline when the bootstrap selection is undecided."""
+    word = "kept" if kept else "dropped"
+    if frequency is not None and BORDERLINE[0] <= frequency < BORDERLINE[1]:
+        return f"{word}, borderline"
+    return word
+
+
+def term_evidence(terms, xi: np.ndarray, intervals: np.ndarray, frequencies: np.ndarray | None) -> list[dict]:
+    """One entry per candidate: coefficient, interval, bootstrap selection frequency, verdict."""
+    out = []
+    for k, term in enumerate(terms):
+        kept = bool(xi[k] != 0)
+        freq = None if frequencies is None else float(frequencies[k])
+        out.append({"term": term, "coefficient": float(xi[k]) if kept else 0.0,
+                    "interval": [float(v) for v in intervals[k]] if kept else None,
+                    "frequency": freq, "verdict": verdict(kept, freq)})
+    return out
+
+
+def _bins(n: int, d: int, max_bins: int = 4) -> int:
+    """Bins per coordinate so that each of the bins**d regions holds MIN_REGION_POINTS on average."""
+    return int(max(1, min(max_bins, np.floor((n / MIN_REGION_POINTS) ** (1.0 / d)))))
+
+
+def regional_misfits(points: np.ndarray, residuals: np.ndarray, noise_mse: float | None, n_held: int,
+                     coordinates, alpha: float = 0.01) -> list[dict]:
+    """Per region of equal-count bins: its bounds, points, misfit ratio and whether it is flagged."""
+    if noise_mse is None or noise_mse <= 0 or n_held <= 0:
+        return []
+    n, d = points.shape
+    b = _bins(n, d)
+    edges = [np.quantile(points[:, j], np.linspace(0, 1, b + 1)) for j in range(d)]
+    index = np.stack([np.clip(np.searchsorted(e, points[:, j], side="right") - 1, 0, b - 1)
+                      for j, e in enumerate(edges)], axis=1)
+    cells = list(itertools.product(range(b), repeat=d))
+    z = stats.norm.ppf(1 - alpha / len(cells))
+    out = []
+    for cell in cells:
+        inside = np.all(index == cell, axis=1)
+        m = int(inside.sum())
+        if m < 2:
+            continue
+        ratio = float(np.mean(residuals[inside] ** 2) / noise_mse)
+        se = float(np.sqrt(2.0 / m + 2.0 / n_held))
+        bounds = {c: [float(edges[j][cell[j]]), float(edges[j][cell[j] + 1])] for j, c in enumerate(coordinates)}
+        out.append({"bounds": bounds, "n": m, "misfit_ratio": ratio, "threshold": 1.0 + z * se,
+                    "flagged": bool(ratio > 1.0 + z * se)})
+    return out
+
+
+def describe_region(region: dict) -> str:
+    where = ", ".join(f"{c} in [{lo:.3g}, {hi:.3g}]" for c, (lo, hi) in region["bounds"].items())
+    return f"{where} ({region['n']} points, mean squared misfit {region['misfit_ratio']:.2f}x the noise variance)"

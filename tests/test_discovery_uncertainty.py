@@ -1,0 +1,75 @@
+"""How sure a discovery is: bootstrap intervals against ordinary least squares' standard
+errors, borderline verdicts, and the per-region misfit test on built cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pinnjax.discovery.checks import check_warnings
+from pinnjax.discovery.uncertainty import coefficient_intervals, regional_misfits, term_evidence, verdict
+
+
+def test_bootstrap_intervals_match_the_least_squares_standard_errors():
+    rng = np.random.default_rng(0)
+    n, sigma = 4000, 0.3
+    theta = rng.normal(size=(n, 3))
+    y = theta @ np.array([2.0, -0.5, 0.0]) + sigma * rng.normal(size=n)
+    mask = np.array([True, True, False])
+    iv = coefficient_intervals(theta, y, mask, np.random.default_rng(1), n_resamples=400)
+    assert np.isnan(iv[2]).all()
+    se = sigma / np.sqrt(n)  # unit-variance, independent columns: se of each coefficient
+    widths = iv[:2, 1] - iv[:2, 0]
+    np.testing.assert_allclose(widths, 2 * 1.96 * se, rtol=0.2)  # 400 resamples: ~5 % error in the width
+    ols = np.linalg.lstsq(theta[:, :2], y, rcond=None)[0]  # the interval is centred on the estimate
+    np.testing.assert_allclose(iv[:2].mean(axis=1), ols, atol=0.5 * se)
+
+
+def test_a_term_selected_in_between_is_borderline_either_way():
+    assert verdict(True, 1.0) == "kept" and verdict(False, 0.05) == "dropped"
+    assert verdict(True, 0.55) == "kept, borderline" and verdict(False, 0.3) == "dropped, borderline"
+    xi = np.array([1.5, 0.0])
+    terms = term_evidence(("u_xx", "u"), xi, np.array([[1.4, 1.6], [np.nan, np.nan]]), np.array([0.97, 0.4]))
+    assert terms[0] == {"term": "u_xx", "coefficient": 1.5, "interval": [1.4, 1.6], "frequency": 0.97,
+                        "verdict": "kept"}
+    assert terms[1]["verdict"] == "dropped, borderline" and terms[1]["interval"] is None
+    warnings = check_warnings({"terms": terms}, "u_t")
+    assert len(warnings) == 1 and "u (dropped, borderline, selected in 40% of resamples)" in warnings[0]
+
+
+def _cloud(seed, n=3000):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, 1, (n, 2)), rng
+
+
+def test_noise_alone_flags_no_region():
+    flagged = 0
+    for seed in range(20):  # 20 data sets x 16 regions; family level 1 % per data set
+        points, rng = _cloud(seed)
+        residuals = 0.1 * rng.normal(size=len(points))
+        held = 0.1 * rng.normal(size=600)
+        regions = regional_misfits(points, residuals, float(np.mean(held**2)), 600, ("x", "t"))
+        assert len(regions) == 16 and sum(r["n"] for r in regions) == len(points)
+        flagged += any(r["flagged"] for r in regions)
+    assert flagged <= 2  # expected 0.2 false alarms
+
+
+def test_a_misfit_confined_to_a_corner_is_flagged_there_only():
+    points, rng = _cloud(0)
+    residuals = 0.1 * rng.normal(size=len(points))
+    corner = (points[:, 0] > 0.75) & (points[:, 1] > 0.75)
+    residuals[corner] += 0.1 * np.sin(40 * points[corner, 0])  # a missing term's signature, RMS 0.07
+    regions = regional_misfits(points, residuals, 0.01, 600, ("x", "t"))
+    flagged = [r for r in regions if r["flagged"]]
+    assert len(flagged) == 1
+    (lo_x, _), (lo_t, _) = flagged[0]["bounds"]["x"], flagged[0]["bounds"]["t"]
+    assert lo_x > 0.7 and lo_t > 0.7 and flagged[0]["misfit_ratio"] == pytest.approx(1.5, abs=0.25)
+    # the average over the whole domain hides it: 1 + 0.5/16
+    assert np.mean(residuals**2) / 0.01 < 1.1
+    warning = check_warnings({"misfit_regions": ["x in [0.75, 1]"]}, "u_t")[0]
+    assert "misfits the data beyond the noise in part of the domain: x in [0.75, 1]" in warning
+
+
+def test_no_held_out_error_means_no_regional_test():
+    points, rng = _cloud(0, 200)
+    assert regional_misfits(points, rng.normal(size=200), None, 0, ("x", "t")) == []
