@@ -208,6 +208,13 @@ def _finish(summary: dict, run_dir: Path) -> int:
         print(f"pinnjax: run failed: {'; '.join(bad)}. Last good checkpoint kept in {run_dir / 'checkpoints'}",
               file=sys.stderr)
         return EXIT_FAILED
+    losses = ", ".join(f"{k} {v:.3e}" for k, v in summary["final_losses"].items())
+    print(f"pinnjax: final losses: {losses}", file=sys.stderr)
+    if summary["coefficients"]:
+        print("pinnjax: trained coefficients: " + ", ".join(f"{k} = {v:.6g}" for k, v in summary["coefficients"].items()),
+              file=sys.stderr)
+    for warning in summary.get("warnings", ()):
+        _warn(warning["message"])
     print(f"pinnjax: done in {summary['wall_time']:.1f} s; final loss {summary['final_total']:.3e}"
           + (f"; relative L2 {errors}" if errors else "") + f"; outputs in {run_dir}", file=sys.stderr)
     return EXIT_OK

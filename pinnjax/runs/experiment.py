@@ -35,6 +35,7 @@ from .checkpoint import (
     verify_checksums,
     write_checksums,
 )
+from ..train.health import training_warnings
 from ..train.solve import initial_params, solve
 from ..train.loop import TrainState
 
@@ -193,10 +194,21 @@ def summarize(exp, result, wall: float, start_step: int) -> dict:
         "phases": [{"name": r.name, "steps": r.steps, "budget": r.budget, "stop_reason": r.stop_reason,
                     "wall_time": r.wall_time, "compile_time": r.compile_time, "message": r.message}
                    for r in result.phases],
+        "warnings": training_warnings(result.history, result.phases, _final_weights(exp, result)),
         "steps": len(result.history.total), "wall_time": wall,
         "steps_per_second": steps / wall if wall > 0 and steps > 0 else None,
         "versions": versions(),
     }
+
+
+def _final_weights(exp, result) -> dict:
+    """Each term's weight at the end: a balancer's last one where it set them, else the term's."""
+    weights = {t.name: t.weight for t in exp.problem.terms}
+    for name, values in result.history.weights.items():
+        finite = [v for v in values if v == v]
+        if finite:
+            weights[name] = finite[-1]
+    return weights
 
 
 def load_result(run_dir: Path, warn=lambda message: None):
