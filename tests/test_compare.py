@@ -15,7 +15,7 @@ from pinnjax.analysis import cliffs_delta, compare_samples, holm
 from pinnjax.cli import main
 
 HEAT = Path(__file__).resolve().parents[1] / "configs" / "heat_mixed_bc.yaml"
-SMALL = ["training.phases.0.steps=150", "training.phases.1.steps=30", "terms.0.points.n=200", "network.depth=2"]
+SMALL = ["training.phases=[{type: adam, steps: 150, learning_rate: 0.003}]", "terms.0.points.n=200", "network.depth=2"]
 
 
 def test_holm_matches_the_step_down_by_hand():
