@@ -10,6 +10,8 @@ functions and source terms are exported so a problem definition can use them dir
 - :func:`kdv_two_soliton`: exact two-soliton KdV (Hirota).
 - :func:`heat_mixed`: heat equation with Dirichlet/Neumann ends, exact sine series.
 - :func:`laplace_square`, :func:`poisson_lshape`: closed-form elliptic solutions.
+- :func:`kdv_burgers`, :func:`heat_reaction`, :func:`convection_diffusion_reaction`,
+  :func:`reaction_diffusion_pair`: periodic benchmarks whose terms differ ~10-20x in size.
 """
 
 from .analytic import (
@@ -29,6 +31,14 @@ from .analytic import (
 )
 from .burgers import burgers, burgers_exact
 from .grid import ReferenceSolution
+from .multiscale import (
+    convection_diffusion_reaction,
+    etdrk4_periodic_system,
+    heat_reaction,
+    heat_reaction_exact,
+    kdv_burgers,
+    reaction_diffusion_pair,
+)
 from .spectral import (
     allen_cahn,
     allen_cahn_initial_hat,
@@ -47,13 +57,18 @@ __all__ = [
     "allen_cahn_initial_hat",
     "burgers",
     "burgers_exact",
+    "convection_diffusion_reaction",
     "derivative_symbol",
     "etdrk4_periodic",
+    "etdrk4_periodic_system",
     "heat_mixed",
     "heat_mixed_coefficients",
     "heat_mixed_exact",
     "heat_mixed_initial",
+    "heat_reaction",
+    "heat_reaction_exact",
     "kdv",
+    "kdv_burgers",
     "kdv_two_soliton",
     "kdv_two_soliton_exact",
     "kuramoto_sivashinsky",
@@ -63,6 +78,7 @@ __all__ = [
     "poisson_exact",
     "poisson_lshape",
     "poisson_source",
+    "reaction_diffusion_pair",
     "spectral_derivative",
     "wavenumbers",
 ]
