@@ -17,13 +17,14 @@ This is the baseline of issue 23: it measures the current rule (a kept term must
 selection's validation error by 5 % of var(u_t)) on cases it was not tuned for.
 
     python experiments/discover_multiscale.py [--cases kdv_burgers,heat_reaction,cdr] [--noise 0.1]
-        [--seeds 0] [--write]
+        [--seeds 0] [--options '{"penalty": 0.005}'] [--no-pysindy] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -65,16 +66,21 @@ def main() -> None:
     ap.add_argument("--cases", default=",".join(MULTISCALE))
     ap.add_argument("--noise", default="0.1")
     ap.add_argument("--seeds", default="0")
+    ap.add_argument("--options", default="{}", help='discover() options as JSON, e.g. {"penalty": 0.005}')
+    ap.add_argument("--no-pysindy", action="store_true")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
+    options = json.loads(args.options)
+    tool = "pinnjax" + (f" {options}" if options else "")
     rows = []
     for name in args.cases.split(","):
         case = MULTISCALE[name]
         for noise in (float(n) for n in args.noise.split(",")):
             for seed in (int(s) for s in args.seeds.split(",")):
-                rows += run_pysindy(case, noise, seed)
-                rows.append(run_pinnjax(case, noise, seed, {}, "pinnjax"))
-                for r in rows[-3:]:
+                found = [] if args.no_pysindy else run_pysindy(case, noise, seed)
+                found.append(run_pinnjax(case, noise, seed, options, tool))
+                rows += found
+                for r in found:
                     print(_row(r), flush=True)
     table = "\n".join(["| PDE | noise | seed | tool | equation | right terms | max error % | wall s |",
                        "|---|---|---|---|---|---|---|---|", *map(_row, rows)])
