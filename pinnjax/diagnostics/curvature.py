@@ -157,13 +157,15 @@ def hutchinson(matvec, n: int, probes: int, seed: int = 0) -> tuple[float, float
 
 
 def curvature(source, top: int = 5, probes: int = 100, seed: int = 0, term: str | None = None,
-              tol: float = 1e-10, max_iter: int | None = None, **objective_kw) -> Curvature:
+              tol: float | None = None, max_iter: int | None = None, **objective_kw) -> Curvature:
     """Top-``top`` Hessian eigenvalues (Lanczos) and the trace (Hutchinson, ``probes`` probes;
     0 skips it) of the loss (the total, or ``term``'s) at the trained parameters.
 
     ``source``: a Result, a CompiledProblem with ``params=``, a function ``f(params)`` with
     ``params=``, or an :class:`~.objective.Objective`; ``seed`` fixes the start vector, the
-    probes and (for a compiled problem) the batch of points.
+    probes and (for a compiled problem) the batch of points. ``tol``: Lanczos' relative residual
+    bound, by default 1e-10 for float64 parameters and 1e-5 for float32 (whose products are
+    only good to ~1e-7 of λ_max).
     """
     obj = objective(source, seed=seed, **objective_kw)
     with obj.precision():
@@ -172,6 +174,7 @@ def curvature(source, top: int = 5, probes: int = 100, seed: int = 0, term: str 
             raise ValueError(f"curvature: probes must be 0 (no trace) or at least 2, got {probes!r}")
         product = hessian_vector_product(f, x0)
         matvec = lambda v: product(jnp.asarray(v, x0.dtype))  # noqa: E731
+        tol = (1e-10 if x0.dtype == jnp.float64 else 1e-5) if tol is None else tol
         found = lanczos(matvec, x0.size, top, seed, max_iter, tol)
         trace, se = hutchinson(matvec, x0.size, probes, seed)[:2] if probes else (None, None)
         loss = float(jax.jit(f)(x0))
