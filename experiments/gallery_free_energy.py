@@ -1,5 +1,5 @@
 """Gallery: a convex mixing free energy fitted to noisy samples, with and without the
-convexity inequality ``G_xx >= 0``.
+convexity inequality ``G_xx >= 0.04``.
 
 The system: the regular-solution model of a binary mixture, in reduced units,
 
@@ -20,7 +20,7 @@ The domain is [0.02, 0.98], the span of the data, not (0, 1): at the ends G_x an
 diverge (G_xx ~ RT / x), which no smooth network represents, and nothing is measured
 there, so the convexity check there would grade extrapolation, not the fit.
 
-The fits: configs/gallery/free_energy.yaml (a data term, and the inequality ``G_xx >= 0``
+The fits: configs/gallery/free_energy.yaml (a data term, and the inequality ``G_xx >= 0.04``
 as two terms: on 4096 interior points, and at the two ends, which interior samples never
 reach) through the Python API, and the same config with the overrides ``terms.1.weight=0
 terms.2.weight=0`` (the inequality terms still computed, and reported, but weighing
@@ -30,19 +30,20 @@ draws the inequality points) change together. --networks repeats the comparison 
 network sizes (WIDTHxDEPTH), still the same one for both fits.
 
 What is measured, on a 10,000-point uniform grid over [0.02, 0.98], against the exact G:
-the smallest G_xx, the fraction of grid points with G_xx < 0 and with G_xx < -TOL, the
+the smallest G_xx, the fraction of grid points with G_xx < 0, the
 relative L2 error of G and its largest absolute error as a fraction of the range of G;
 medians over the seeds. An independent baseline that knows the model's form: G is linear
 in (Omega, RT), so ordinary least squares on the same 40 points gives the error floor of a
 two-parameter fit (and Omega, RT, T / T_c from the data).
 
-The tolerance TOL = 0.004 = 1 % of the smallest true curvature (0.4), fixed before any
-fit was measured. Not zero because the term is a penalty (a mean squared violation, so
-the optimum keeps violations of order the data term's pull divided by the weight) and it
-is enforced at 4096 points, not between them. A violation of 1 % of the true curvature is
-far from the negative curvature (a spinodal, a miscibility gap) that the constraint is
-there to rule out. Targets: with the term, min G_xx >= -TOL (median over seeds, and every
-seed reported), and its relative L2 error no larger than without the term.
+The convexity term is G_xx >= MARGIN = 0.04 (a tenth of the smallest true curvature, 0.4):
+the term is a penalty (a mean squared violation), so its optimum keeps violations of order
+the data term's pull divided by the weight, and it is enforced at 4096 points, not between
+them. Enforced as G_xx >= 0, that left min G_xx -2.4e-4 on the grid (0.66 % of it below
+zero, seeds 0-2 median; 2026-12-02). The margin is physics a user knows (the mixture is
+stable, its curvature bounded away from zero) and lifts the residual violations above zero.
+Targets: with the term, no negative curvature on the grid (G_xx >= 0 at all 10,000 points, for
+every seed), and its relative L2 error no larger than without the term.
 
     python experiments/gallery_free_energy.py [--seeds 0 1 2] [--networks 20x3 10x2] [--write]
     python experiments/gallery_free_energy.py --data      # rewrite the committed CSV (draw 0)
@@ -71,7 +72,7 @@ N_DATA = 40
 NOISE = 0.02  # standard deviation, as a fraction of the range of G on [LO, HI]
 N_GRID = 10_000
 G_XX_MIN = -2 * OMEGA + 4 * RT  # the smallest true curvature, at x = 1/2: 0.4
-TOL = 0.01 * G_XX_MIN  # 0.004: see the docstring
+MARGIN = 0.1 * G_XX_MIN  # 0.04: the config's G_xx >= MARGIN (see the docstring)
 
 
 def free_energy(x, omega: float = OMEGA, rt: float = RT):
@@ -148,7 +149,7 @@ def fit(seed: int, data_file: Path, constrained: bool, network: tuple[int, int])
     out = result.predict(grid(), ["G", "G_xx"])
     rel, worst = errors(out["G"])
     gxx = out["G_xx"]
-    return {"min": float(gxx.min()), "neg": float(np.mean(gxx < 0)), "below": float(np.mean(gxx < -TOL)),
+    return {"min": float(gxx.min()), "neg": float(np.mean(gxx < 0)),
             "rel": rel, "max": worst, "wall": wall, "losses": result.final_losses,
             "steps": [(r.name, r.steps, r.stop_reason) for r in result.phases]}
 
@@ -175,7 +176,7 @@ def main() -> None:
     check_committed_data()
     exact = free_energy(grid())
     print(f"G on [{LO}, {HI}]: range {exact.max() - exact.min():.4f}, noise sigma {noise_sigma():.5f}; "
-          f"smallest G_xx {curvature(grid()).min():.4f} (x = 1/2), tolerance {TOL:g}")
+          f"smallest G_xx {curvature(grid()).min():.4f} (x = 1/2), margin {MARGIN:g}")
 
     baseline = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,36 +202,35 @@ def main() -> None:
                 for s in args.seeds:
                     r = fit(s, files[s], constrained, network)
                     runs[key].append(r)
-                    label = "with G_xx >= 0" if constrained else "without      "
-                    print(f"{text} {label} seed {s}: min G_xx {r['min']:.3g}, G_xx < 0 at {r['neg']:.2%}, "
-                          f"< -{TOL:g} at {r['below']:.2%}; relative L2 {r['rel']:.2e}, max error / range "
+                    label = f"with G_xx >= {MARGIN:g}" if constrained else "without      "
+                    print(f"{text} {label} seed {s}: min G_xx {r['min']:.3g}, G_xx < 0 at {r['neg']:.2%}; relative L2 {r['rel']:.2e}, max error / range "
                           f"{r['max']:.2e}; {r['wall']:.0f} s; steps {r['steps']}; final losses "
                           + ", ".join(f"{k} {v:.2e}" for k, v in r["losses"].items()), flush=True)
 
     med = statistics.median
-    header = ("| network | fit | min G_xx (each seed) | G_xx < 0 | G_xx < −0.004 | relative L2 of G | "
+    header = ("| network | fit | min G_xx (each seed) | G_xx < 0 | relative L2 of G | "
               "max error / range | wall per fit |")
-    rows = [header, "|---|---|---|---|---|---|---|---|"]
+    rows = [header, "|---|---|---|---|---|---|---|"]
     verdicts, exceptions = [], []
     for text in args.networks:
         on, off = runs[(text, True)], runs[(text, False)]
         for constrained, rs in ((True, on), (False, off)):
             each = ", ".join(f"{r['min']:.2g}" for r in rs)
-            rows.append(f"| {text} | {'with G_xx ≥ 0' if constrained else 'without (weight 0)'} | "
+            rows.append(f"| {text} | {f'with G_xx ≥ {MARGIN:g}' if constrained else 'without (weight 0)'} | "
                         f"{med([r['min'] for r in rs]):.3g} ({each}) | {med([r['neg'] for r in rs]):.2%} | "
-                        f"{med([r['below'] for r in rs]):.2%} | {med([r['rel'] for r in rs]):.2e} | "
+                        f"{med([r['rel'] for r in rs]):.2e} | "
                         f"{med([r['max'] for r in rs]):.2e} | {med([r['wall'] for r in rs]):.0f} s |")
-        convex = med([r["min"] for r in on]) >= -TOL
-        every = all(r["min"] >= -TOL for r in on)
+        convex = all(r["min"] >= 0 for r in on)
+        every = convex
         better = med([r["rel"] for r in on]) <= med([r["rel"] for r in off])
         verdicts.append(convex and better)
-        exceptions += [f"{text} seed {s}: {r['min']:.2g}" for s, r in zip(args.seeds, on) if r["min"] < -TOL]
+        exceptions += [f"{text} seed {s}: {r['min']:.2g}" for s, r in zip(args.seeds, on) if r["min"] < 0]
         print(f"{text}: with the term, median min G_xx {med([r['min'] for r in on]):.3g} "
-              f"{'>=' if convex else '<'} -{TOL:g} ({'every seed' if every else 'NOT every seed'}); relative L2 "
+              f"({'>= 0 for every seed' if every else 'NEGATIVE for some seed'}); relative L2 "
               f"{med([r['rel'] for r in on]):.2e} {'<=' if better else '>'} {med([r['rel'] for r in off]):.2e} "
               f"without: {'target met' if convex and better else 'TARGET MISSED'}")
     rows.append(f"| — | least squares in (Ω, RT), the model's form known | "
-                f"{med([b['min'] for b in baseline]):.3g} | 0 | 0 | {med([b['rel'] for b in baseline]):.2e} | "
+                f"{med([b['min'] for b in baseline]):.3g} | 0 | {med([b['rel'] for b in baseline]):.2e} | "
                 f"{med([b['max'] for b in baseline]):.2e} | — |")
     if args.write:
         import yaml
@@ -242,15 +242,15 @@ def main() -> None:
             f"G(x) = Ω x(1−x) + RT (x ln x + (1−x) ln(1−x)), Ω = 2, RT = 1.1 (T/T_c = 1.1: convex, smallest "
             f"G_xx 0.4 at x = ½), sampled at {N_DATA} equally spaced x in [{LO}, {HI}] with Gaussian noise "
             f"σ = {noise_sigma():.4f} (2 % of the range of G). configs/gallery/free_energy.yaml fits a network to "
-            f"the data with the inequality G_xx ≥ 0 on 4096 interior points and at both ends; the same config with "
+            f"the data with the inequality G_xx ≥ {MARGIN:g} (a tenth of the true smallest curvature) on 4096 "
+            f"interior points and at both ends; the same config with "
             f"`terms.1.weight=0 terms.2.weight=0` fits without it (float64, {budget} steps, the same network "
             f"(WIDTHxDEPTH; 20x3 is the config's) and budget for both). Measured on a "
             f"{N_GRID:,}-point grid over [{LO}, {HI}] against the exact G; medians over seeds "
             f"{', '.join(map(str, args.seeds))} (seed s: noise draw s and network initialization s). Target: with "
-            f"the term min G_xx ≥ −{TOL:g} (1 % of the true smallest curvature; the term is a penalty, enforced "
-            f"at points) and an error no larger than without it: "
-            f"{'met' if all(verdicts) else 'MISSED'} for every network (medians)"
-            f"{'; single seeds beyond the tolerance: ' + ', '.join(exceptions) if exceptions else ''}. "
+            f"the term no negative curvature on the grid for any seed, and an error no larger than without it: "
+            f"{'met' if all(verdicts) else 'MISSED'} for every network"
+            f"{'; seeds with negative curvature: ' + ', '.join(exceptions) if exceptions else ''}. "
             f"Last row: the two-parameter model fitted "
             f"by least squares to the same data, the floor for a fit that knows the model's form.",
             "\n".join(rows),
