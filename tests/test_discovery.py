@@ -255,6 +255,7 @@ def _small_net(n_in, n_out, seed):
     return pj.MLP(n_in, n_out, 20, 3, key=jax.random.PRNGKey(seed))
 
 
+@pytest.mark.slow
 def test_pde_discovery_finds_the_heat_law_from_two_trajectories():
     # 600 exact points from two heat solutions (one network output each), library of 9
     # terms. STLSQ on the fitted network's derivatives (no physics retraining) selects

@@ -121,6 +121,7 @@ def _config(tmp_path, text=CONFIG):
     return text.replace("REF", str(ref))
 
 
+@pytest.mark.slow
 def test_a_config_ensemble_writes_each_member_and_their_statistics(tmp_path, capsys):
     import json
 

@@ -27,6 +27,7 @@ def _codes(result, weights=None):
     return [w["code"] for w in training_warnings(result.history, result.phases, weights)]
 
 
+@pytest.mark.slow
 def test_a_converged_run_raises_no_warning():
     result = _solve(_poisson(), [pj.Adam(300, 1e-2), pj.LBFGS(300)])
     assert result.final_losses["pde"] < 1e-6  # measured ~1e-9: converged

@@ -139,6 +139,7 @@ def test_a_callback_returning_true_ends_training_there(phases):
     assert len(result.history.total) == result.phases[0].steps
 
 
+@pytest.mark.slow
 def test_validation_early_stop_keeps_the_parameters_before_noise_is_fitted():
     # 1-D regression of sin(2 pi x) + 30% noise with an oversized network: the held-out
     # error reaches its minimum and then rises while the training error keeps falling;
