@@ -43,7 +43,6 @@ from ..problem.names import MAX_ORDER, parse_derivative_name
 from . import registry as R
 from .build import (
     _plain,
-    _wrap,
     build_domain,
     build_loss,
     build_network,
@@ -51,6 +50,7 @@ from .build import (
     build_phases,
     take_top,
 )
+from .data_terms import _wrap
 from .errors import ConfigError
 from .loader import LineDict, load_config
 from .references import _resolve, build_noise, build_reference, draw_rows, read_npz
