@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .grid import ReferenceSolution
-from .spectral import _phi_coefficients, _subsample, derivative_symbol, etdrk4_periodic, wavenumbers
+from .spectral import _subsample, derivative_symbol, etdrk4_periodic, etdrk4_steps, wavenumbers
 
 LENGTH = 2.0
 KDV_BURGERS_NU = 0.008
@@ -187,27 +187,7 @@ def etdrk4_periodic_system(
     v = np.fft.rfft(u0, axis=1)
     out = np.empty((f, n, t_out.size))
     out[:, :, 0] = u0
-    cache: dict[float, tuple] = {}
-    for j in range(1, t_out.size):
-        span = t_out[j] - t_out[j - 1]
-        steps = int(np.ceil(span / dt - 1e-9))
-        if steps > 0:
-            h = span / steps
-            key = round(h, 15)
-            if key not in cache:
-                coeffs = _phi_coefficients((h * lin).ravel(), h, contour_points)
-                cache[key] = tuple(co.reshape(f, -1) for co in coeffs)
-            e, e2, q, f1, f2, f3 = cache[key]
-            for _ in range(steps):
-                nv = nl(v)
-                a = e2 * v + q * nv
-                na = nl(a)
-                b = e2 * v + q * na
-                nb = nl(b)
-                c = e2 * a + q * (2.0 * nb - nv)
-                v = e * v + f1 * nv + 2.0 * f2 * (na + nb) + f3 * nl(c)
-        out[:, :, j] = np.fft.irfft(v, n=n, axis=1)
-    return out
+    return etdrk4_steps(v, lin, nl, dt, t_out, contour_points, lambda w: np.fft.irfft(w, n=n, axis=1), out)
 
 
 def reaction_diffusion_pair(

@@ -123,6 +123,13 @@ def etdrk4_periodic(
         raise ValueError(f"etdrk4_periodic: u0_hat must have shape {k.shape}, got {v.shape}")
     out = np.empty((n, t_out.size))
     out[:, 0] = u0 if u0_hat is None else np.fft.irfft(v, n=n)
+    return etdrk4_steps(v, lin, nl, dt, t_out, contour_points, lambda w: np.fft.irfft(w, n=n), out)
+
+
+def etdrk4_steps(v, lin, nl, dt: float, t_out, contour_points: int, to_real, out):
+    """Advance the Fourier coefficients ``v`` (any shape, e.g. (m,) or (fields, m)) of
+    v_t = lin v + nl(v) through ``t_out``, each output interval split into equal steps of at
+    most ``dt``; ``out[..., j] = to_real(v)`` at t_out[j] (column 0 is the caller's)."""
     cache: dict[float, tuple] = {}
     for j in range(1, t_out.size):
         span = t_out[j] - t_out[j - 1]
@@ -131,7 +138,8 @@ def etdrk4_periodic(
             h = span / steps
             key = round(h, 15)
             if key not in cache:
-                cache[key] = _phi_coefficients(h * lin, h, contour_points)
+                coeffs = _phi_coefficients((h * lin).ravel(), h, contour_points)
+                cache[key] = tuple(co.reshape(lin.shape) for co in coeffs)
             e, e2, q, f1, f2, f3 = cache[key]
             for _ in range(steps):
                 nv = nl(v)
@@ -140,9 +148,8 @@ def etdrk4_periodic(
                 b = e2 * v + q * na
                 nb = nl(b)
                 c = e2 * a + q * (2.0 * nb - nv)
-                nc = nl(c)
-                v = e * v + f1 * nv + 2.0 * f2 * (na + nb) + f3 * nc
-        out[:, j] = np.fft.irfft(v, n=n)
+                v = e * v + f1 * nv + 2.0 * f2 * (na + nb) + f3 * nl(c)
+        out[..., j] = to_real(v)
     return out
 
 
