@@ -32,7 +32,7 @@ import pinnjax as pj
 from pinnjax.reference import multiscale as ms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from discover_noise import run_pinnjax, run_pysindy
+from discover_noise import _plain, run_pinnjax, run_pysindy
 from discovery_cases import CASES, _periodic_mlp
 from results import write_section
 
@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--options", default="{}", help='discover() options as JSON, e.g. {"penalty": 0.005}')
     ap.add_argument("--no-pysindy", action="store_true")
+    ap.add_argument("--dump", help="append every row, with its rounds and checks, to this JSON-lines file")
+    ap.add_argument("--journal", help="record trainings under JOURNAL/CASE_NOISE_SEED; a rerun replays them")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     options = json.loads(args.options)
@@ -78,8 +80,13 @@ def main() -> None:
         for noise in (float(n) for n in args.noise.split(",")):
             for seed in (int(s) for s in args.seeds.split(",")):
                 found = [] if args.no_pysindy else run_pysindy(case, noise, seed)
-                found.append(run_pinnjax(case, noise, seed, options, tool))
+                journal = args.journal and f"{args.journal}/{name}_{noise:g}_{seed}"
+                found.append(run_pinnjax(case, noise, seed, options, tool, journal))
                 rows += found
+                if args.dump:
+                    with open(args.dump, "a") as f:
+                        for r in found:
+                            f.write(json.dumps(r, default=_plain) + "\n")
                 for r in found:
                     print(_row(r), flush=True)
     table = "\n".join(["| PDE | noise | seed | tool | equation | right terms | max error % | wall s |",

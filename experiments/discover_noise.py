@@ -32,6 +32,7 @@ import numpy as np
 
 import pinnjax as pj
 from pinnjax.discovery import discover
+from pinnjax.runs.journal import FileJournal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from discovery_cases import CASES, score
@@ -39,14 +40,15 @@ from pysindy_baseline import oracle
 from results import write_page, write_section
 
 
-def run_pinnjax(case, noise: float, seed: int, options: dict, tool: str) -> dict:
-    """One discovery with the library's defaults updated by ``options``."""
+def run_pinnjax(case, noise: float, seed: int, options: dict, tool: str, journal=None) -> dict:
+    """One discovery with the library's defaults updated by ``options``; ``journal``: a
+    directory recording every training (a rerun replays them and continues)."""
     data = case.scattered(noise, seed)
     t0 = time.perf_counter()
     options = {"polish_phases": case.polish_phases, "polish_pde_weight": case.polish_pde_weight, **options}
     res = discover(case.domain, data, case.network(seed), case.library, fit_phases=case.fit_phases,
                    physics_phases=case.physics_phases, seed=seed, n_bootstrap=100, n_collocation=2000,
-                   max_rounds=2, **options)
+                   max_rounds=2, journal=None if journal is None else FileJournal(journal), **options)
     found = res.equation.active()
     right, errors = score(found, case.truth)
     return {"tool": tool, "pde": case.name, "noise": noise, "seed": seed, "equation": str(res.equation),
@@ -181,6 +183,7 @@ def main() -> None:
                              "(a fraction of the data's extent; 0: pointwise, off)")
     parser.add_argument("--label", help="tool name for pinnjax rows (default: pinnjax, the library's defaults)")
     parser.add_argument("--table-only", action="store_true", help="run nothing; tabulate the log")
+    parser.add_argument("--journal", help="record trainings under JOURNAL/PDE_NOISE_SEED; a rerun replays them")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     log = Path(args.log)
@@ -221,7 +224,8 @@ def main() -> None:
                 if ("pysindy-strong", pde, noise, seed) not in done:
                     new += run_pysindy(case, noise, seed)
                 if (tool, pde, noise, seed) not in done:
-                    new.append(run_pinnjax(case, noise, seed, options, tool))
+                    journal = args.journal and f"{args.journal}/{pde}_{noise:g}_{seed}"
+                    new.append(run_pinnjax(case, noise, seed, options, tool, journal))
                 for r in new:
                     print(f"{r['tool']:15s} {pde:8s} {noise:5.0%} seed {seed}: {r['equation']}  "
                           f"right={r['right']} errors={_fmt_err(r['errors'])} {r['wall']:.0f}s", flush=True)

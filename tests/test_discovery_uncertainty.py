@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pinnjax.discovery.challenge import ranked_additions
 from pinnjax.discovery.checks import check_warnings
 from pinnjax.discovery.uncertainty import coefficient_intervals, regional_misfits, term_evidence, verdict
 
@@ -31,10 +32,26 @@ def test_a_term_selected_in_between_is_borderline_either_way():
     xi = np.array([1.5, 0.0])
     terms = term_evidence(("u_xx", "u"), xi, np.array([[1.4, 1.6], [np.nan, np.nan]]), np.array([0.97, 0.4]))
     assert terms[0] == {"term": "u_xx", "coefficient": 1.5, "interval": [1.4, 1.6], "frequency": 0.97,
-                        "verdict": "kept"}
+                        "data_test": None, "verdict": "kept"}
     assert terms[1]["verdict"] == "dropped, borderline" and terms[1]["interval"] is None
     warnings = check_warnings({"terms": terms}, "u_t")
     assert len(warnings) == 1 and "u (dropped, borderline, selected in 40% of resamples)" in warnings[0]
+
+
+def test_a_term_the_data_tested_is_decided_by_the_data_not_the_bootstrap():
+    test = {"misfit_with": 0.99, "misfit_without": 1.0, "needed": False}
+    terms = term_evidence(("u_xx", "u"), np.array([1.5, 0.0]), np.array([[1.4, 1.6], [np.nan, np.nan]]),
+                          np.array([0.97, 0.4]), {"u": test})
+    assert terms[1]["verdict"] == "dropped by the data" and terms[1]["data_test"] == test
+    assert check_warnings({"terms": terms}, "u_t") == []  # decided: no borderline warning
+
+
+def test_ranked_additions_put_the_missing_small_term_first():
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=(2000, 4)) * np.array([1.0, 1.0, 0.05, 1.0])  # column 2: a small term
+    y = theta @ np.array([3.0, 0.0, 1.0, 0.0]) + 0.01 * rng.normal(size=2000)
+    order = ranked_additions(theta, y, np.array([True, False, False, False]))
+    assert order[0] == 2 and sorted(order) == [1, 2, 3]
 
 
 def _cloud(seed, n=3000):

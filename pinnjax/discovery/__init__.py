@@ -11,6 +11,7 @@ from .evaluation import library_matrix
 from .library import Library, polynomial_library
 from .recipe import DEFAULTS, Recipe, default_recipe
 from .sparse import choose_l1, choose_threshold, lasso, refit, select_terms, stlsq
+from .challenge import Challenge
 from .stages import AbstractStage, FitData, Polish, Prune, Screen, Smooth, State, Widen
 from .strategies import (
     L1,
@@ -25,7 +26,7 @@ from .strategies import (
 
 __all__ = [
     "DEFAULTS", "SELECTORS", "AbstractSelector", "AbstractStage", "AbstractView", "Bootstrap", "DataError",
-    "DiscoveryResult", "Equation", "FitData", "L1", "Library", "Measurements", "PDEDiscovery", "PointwiseView",
+    "Challenge", "DiscoveryResult", "Equation", "FitData", "L1", "Library", "Measurements", "PDEDiscovery", "PointwiseView",
     "Polish", "Prune", "Recipe", "STLSQ", "Screen", "Smooth", "State", "WeakView", "Widen", "check_warnings",
     "choose_l1", "choose_threshold", "consistency", "default_network", "default_recipe", "discover",
     "domain_from_data", "lasso", "library_matrix", "load_measurements", "measurements", "polynomial_library",

@@ -12,7 +12,8 @@ The default recipe, as :func:`default_recipe` builds it with the defaults in
         Screen(penalty=0.05, bootstrap=Bootstrap(100, 0.5)),         # select again, unite, bootstrap
         Prune(phases=(Adam(5000), LBFGS(8000)), max_rounds=3),      # retrain + re-select, shrinking
         Polish(phases=(LBFGS(6000),)),                               # last joint training, probation
-        Widen(retry=(Prune(...), Polish(...)), max_widenings=1),     # misfit? retry from a wider set
+        Challenge(phases=(LBFGS(6000),), challengers=2),             # dropped terms the data need?
+        Widen(retry=(Prune(...), Polish(...), Challenge(...)), max_widenings=1),  # misfit? wider set
     ), selector=STLSQ(), view=PointwiseView())
 
 A recipe of one's own uses the same stages: ``Recipe((FitData(), Screen(), Prune()))``.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..train.phases import LBFGS, Adam
+from .challenge import Challenge
 from .sparse import (
     DEFAULT_PENALTY,
     MAX_WIDENINGS,
@@ -58,7 +60,7 @@ DEFAULTS = {
     "selector": "stlsq", "alternate": True, "penalty": DEFAULT_PENALTY, "screen_penalty": SCREEN_PENALTY,
     "stable_fraction": STABLE_FRACTION, "n_bootstrap": 100, "smooth_first": True, "union_fit": True,
     "validation": 0.2, "max_rounds": 3, "max_widenings": MAX_WIDENINGS, "weak_form": False, "test_width": TEST_WIDTH,
-    "polish_pde_weight": 1.0,
+    "polish_pde_weight": 1.0, "challengers": 2,
     "fit_phases": (Adam(3000, 1e-3), LBFGS(3000)),
     "physics_phases": (Adam(5000, 1e-3), LBFGS(8000)),
     "polish_phases": (LBFGS(6000),),
@@ -122,7 +124,9 @@ def default_recipe(**given) -> Recipe:
     """The recipe the options describe (see :data:`DEFAULTS`). ``alternate=False``: select
     once and refit by least squares (no pruning, polish or widening); ``smooth_first``:
     a whole-library round before the main selection, ``union_fit``: also select on the
-    data-only fit; ``weak_form``: every selection reads the weak form (``test_width``)."""
+    data-only fit; ``weak_form``: every selection reads the weak form (``test_width``);
+    ``challengers``: how many dropped terms the data test after the polish (0: none; see
+    :class:`~pinnjax.discovery.challenge.Challenge`)."""
     o = options(**given)
     check_sparsity_options(o["penalty"], o["screen_penalty"], o["stable_fraction"])
     retraining = [k for k in ("alternate", "smooth_first") if o[k]]
@@ -130,6 +134,9 @@ def default_recipe(**given) -> Recipe:
         raise ValueError(f"{' and '.join(retraining)} retrain with the PDE but physics_phases is empty; pass "
                          "physics_phases=[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set "
                          + ", ".join(f"{k}=False" for k in retraining))
+    if isinstance(o["challengers"], bool) or not isinstance(o["challengers"], int) or o["challengers"] < 0:
+        raise ValueError(f"challengers must be an integer >= 0 (0: no data test of dropped terms), got "
+                         f"{o['challengers']!r}")
     if isinstance(o["max_widenings"], bool) or not isinstance(o["max_widenings"], int) or o["max_widenings"] < 0:
         raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {o['max_widenings']!r}")
     weak = WeakView(o["test_width"])  # checked now: a widening reads it even without weak_form
@@ -149,6 +156,9 @@ def default_recipe(**given) -> Recipe:
             retry.append(Polish(tuple(o["polish_phases"]), o["polish_pde_weight"]))
         elif bootstrap is not None and bootstrap.stable_fraction is not None:
             retry.append(Polish(tuple(o["physics_phases"]), 1.0, only_for_probation=True))
+        if o["challengers"] > 0:
+            retry.append(Challenge(tuple(o["polish_phases"] or o["physics_phases"]), o["challengers"],
+                                   pde_weight=o["polish_pde_weight"]))
         stages += retry
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))

@@ -37,6 +37,7 @@ class State:
     """What a discovery knows so far. ``result``: the training whose network the next stage
     reads; ``matrix``: (Θ, lhs) of the run's view on it; ``mask`` / ``xi``: the active set and
     its coefficients (K,); ``probation``: terms admitted on the bootstrap's evidence alone;
+    ``evidence``: {term: data misfit with and without it} from :class:`~.challenge.Challenge`;
     ``screens``: each screen's (matrix, penalty); ``start``: (result, matrix) where pruning
     starts and ``first``: the active set it starts from; ``rounds``: the log."""
 
@@ -52,6 +53,7 @@ class State:
     start: tuple = ()
     first: np.ndarray | None = None
     checks: dict = dataclasses.field(default_factory=dict)
+    evidence: dict = dataclasses.field(default_factory=dict)
     rounds: tuple = ()
 
     def log(self, **entry) -> State:
@@ -235,7 +237,7 @@ def checked(setup: Setup, state: State) -> State:
     xi = state.coefficients()
     checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held)
     intervals = coefficient_intervals(*state.matrix, xi != 0, stream(setup.seed, "uncertainty"))
-    checks["terms"] = term_evidence(setup.terms.terms, xi, intervals, state.frequencies)
+    checks["terms"] = term_evidence(setup.terms.terms, xi, intervals, state.frequencies, state.evidence)
     return dataclasses.replace(state, checks=checks)
 
 

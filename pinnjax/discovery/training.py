@@ -90,14 +90,16 @@ def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.ran
     return dataclasses.replace(result, params=stop.best_params), stop.best, int(held.sum())
 
 
-def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str):
+def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str,
+                  start: np.ndarray | None = None):
     """Retrain network + coefficients of the terms in ``mask`` on data + ``weight`` × residual,
     from ``network``; returns (result, ξ (K,), the view's matrix on the new network).
 
-    Each coefficient trains as a multiple of its least-squares estimate on ``matrix``
-    (Θ, lhs), so all are O(1) for the optimizer whatever their physical scale (1 vs 0.003).
+    Each coefficient trains as a multiple of its starting value, ``start`` (K,) or else its
+    least-squares estimate on ``matrix`` (Θ, lhs), so all are O(1) for the optimizer
+    whatever their physical scale (1 vs 0.003).
     """
-    xi = refit(*matrix, mask)
+    xi = refit(*matrix, mask) if start is None else np.where(mask, start, 0.0)
     active = [k for k in range(setup.n_terms) if mask[k]]
     scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
     terms = setup.data_terms()

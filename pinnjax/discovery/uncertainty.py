@@ -8,7 +8,9 @@ and where in the domain the final equation misfits the data.
   spread); ``pinnjax discover`` with several seeds shows the other.
 - Evidence per candidate: how often the bootstrapped selection kept it (the screen's
   frequencies). A term kept or dropped with a frequency inside ``BORDERLINE`` is reported as
-  borderline rather than as a firm answer.
+  borderline rather than as a firm answer, unless the data decided it: a term the
+  :class:`~pinnjax.discovery.challenge.Challenge` retrained with carries the data misfit
+  with and without it, and its verdict says "by the data".
 - Misfit per region: the data's bounding box cut into equal-count bins per coordinate; in
   each region the final network's mean squared data misfit over the noise variance estimated
   by the data-only fit's held-out error. Under a right equation and Gaussian noise the ratio
@@ -44,23 +46,30 @@ def coefficient_intervals(theta: np.ndarray, y: np.ndarray, mask: np.ndarray, rn
     return out
 
 
-def verdict(kept: bool, frequency: float | None) -> str:
-    """kept / dropped, or borderline when the bootstrap selection is undecided."""
+def verdict(kept: bool, frequency: float | None, tested: bool = False) -> str:
+    """kept / dropped, "by the data" when a retraining tested it, or borderline when only
+    the bootstrap selection judged it and was undecided."""
     word = "kept" if kept else "dropped"
+    if tested:
+        return f"{word} by the data"
     if frequency is not None and BORDERLINE[0] <= frequency < BORDERLINE[1]:
         return f"{word}, borderline"
     return word
 
 
-def term_evidence(terms, xi: np.ndarray, intervals: np.ndarray, frequencies: np.ndarray | None) -> list[dict]:
-    """One entry per candidate: coefficient, interval, bootstrap selection frequency, verdict."""
+def term_evidence(terms, xi: np.ndarray, intervals: np.ndarray, frequencies: np.ndarray | None,
+                  data_tests: dict | None = None) -> list[dict]:
+    """One entry per candidate: coefficient, interval, bootstrap selection frequency, the
+    data test where one was run ({"misfit_with", "misfit_without", "needed"}), verdict."""
     out = []
+    data_tests = data_tests or {}
     for k, term in enumerate(terms):
         kept = bool(xi[k] != 0)
         freq = None if frequencies is None else float(frequencies[k])
+        test = data_tests.get(term)
         out.append({"term": term, "coefficient": float(xi[k]) if kept else 0.0,
                     "interval": [float(v) for v in intervals[k]] if kept else None,
-                    "frequency": freq, "verdict": verdict(kept, freq)})
+                    "frequency": freq, "data_test": test, "verdict": verdict(kept, freq, test is not None)})
     return out
 
 
