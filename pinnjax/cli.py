@@ -317,8 +317,12 @@ def _evidence_text(terms) -> str:
     kept = [f"{t['term']} {t['coefficient']:.5g} [{t['interval'][0]:.5g}, {t['interval'][1]:.5g}]{freq(t)}"
             + (" (borderline)" if t["verdict"].endswith("borderline") else "") for t in terms if t["interval"]]
     doubtful = [f"{t['term']}{freq(t)}" for t in terms if t["verdict"] == "dropped, borderline"]
+    tested = [f"{t['term']} ({'needed' if t['data_test']['needed'] else 'not needed'}: data misfit "
+              f"{t['data_test']['misfit_with'] / t['data_test']['misfit_without']:.4f}x with it)"
+              for t in terms if t.get("data_test")]
     text = ("kept (95 % interval): " + "; ".join(kept)) if kept else ""
-    return text + (f"; dropped but borderline: {', '.join(doubtful)}" if doubtful else "")
+    text += f"; dropped but borderline: {', '.join(doubtful)}" if doubtful else ""
+    return text + (f"; tested on the data: {', '.join(tested)}" if tested else "")
 
 
 def _resume_discovery(run_dir: Path, config, quiet: bool) -> int:

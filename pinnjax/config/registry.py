@@ -317,6 +317,7 @@ DISCOVERY_TOP = {
                          hint="use 0 to fit all data to the end"), D["validation"]),
     "polish_pde_weight": (Range("float", 0, 1e6, open_lo=True, note="the residual's weight in the polish training "
                                 "(data: 1)", hint="e.g. 10 enforces the equation harder"), D["polish_pde_weight"]),
+    "challengers": (Range("nonnegint", hi=100), D["challengers"]),
     "fit": ("list", phase_entries(D["fit_phases"])), "physics": ("list", phase_entries(D["physics_phases"])),
     "polish": ("list", phase_entries(D["polish_phases"])), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "n_collocation": (POINT_COUNT, S["n_collocation"]),
