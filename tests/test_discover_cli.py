@@ -282,8 +282,10 @@ TRUTH = {"burgers": {"u*u_x": -1.0, "u_xx": 0.01 / np.pi}, "kdv": {"u*u_x": -6.0
 def test_shipped_discovery_configs_validate_and_build(stem, capsys):
     path = CONFIGS / f"{stem}.yaml"
     assert main(["validate", str(path)]) == 0
-    assert "is a valid discovery config" in capsys.readouterr().err
+    err = capsys.readouterr().err
     exp = load_discovery(path)
+    lo, hi = exp.recipe.step_range()
+    assert "is a valid discovery config" in err and f"{lo:,} to {hi:,} optimizer steps per seed" in err
     assert set(TRUTH[stem]) <= set(exp.library.terms) and exp.lhs == "u_t"
     assert exp.data.n_trajectories == 1 and np.all(np.isfinite(exp.data.values))
     assert exp.options["alternate"] and exp.options["physics_phases"] and exp.setup_options["dtype"] == "float64"
@@ -362,7 +364,7 @@ def test_a_yaml_discovery_and_its_python_twin_build_the_same_recipe(heat_dir):
     exp = build_discovery(load_config(heat_dir / "heat.yaml", ["alternate=true", "smooth_first=true",
                                                                "n_bootstrap=100"]), heat_dir)
     assert exp.recipe == PDEDiscovery(fit_phases=[pj.Adam(500, 3e-3), pj.LBFGS(1500)]).recipe
-    assert str(exp.recipe) == "fit -> select-fit -> smooth -> select -> physics -> polish -> widen"
+    assert str(exp.recipe) == "fit -> select-fit -> smooth -> select -> physics -> polish -> challenge -> widen"
     # a config without fit/physics/polish runs the Python defaults' phases (one source of defaults)
     config = load_config(heat_dir / "heat.yaml")
     del config["fit"]
@@ -374,5 +376,5 @@ def test_a_yaml_discovery_and_its_python_twin_build_the_same_recipe(heat_dir):
     twin = default_recipe(weak_form=True, test_width=0.06, smooth_first=False, polish_pde_weight=10.0,
                           fit_phases=(pj.Adam(2000, 1e-3), pj.LBFGS(8000)),
                           physics_phases=(pj.Adam(1000, 1e-3), pj.LBFGS(3000)), polish_phases=(pj.LBFGS(6000),))
-    assert ks.recipe == twin and str(twin) == "fit -> select -> physics -> polish -> widen"
+    assert ks.recipe == twin and str(twin) == "fit -> select -> physics -> polish -> challenge -> widen"
     assert ks.recipe != default_recipe()

@@ -68,6 +68,9 @@ class Challenge(AbstractStage):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
 
+    def trainings(self):
+        return self.challengers + 1, (self.challengers + 1) * self.max_added  # challengers and their control
+
     def __call__(self, setup, state, rng):
         if state.mask is None or not state.mask.any() or not state.screens:
             return state

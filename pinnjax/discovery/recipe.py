@@ -103,6 +103,12 @@ class Recipe:
             out.update({s.name: s.steps() for s in getattr(stage, "retry", ())})
         return out
 
+    def step_range(self) -> tuple[int, int]:
+        """(fewest, most) optimizer steps of one seed's run: stages that repeat (pruning
+        rounds, challenges, widenings) counted once and as often as they may run."""
+        ranges = [stage.step_range() for stage in self.stages]
+        return sum(lo for lo, _ in ranges), sum(hi for _, hi in ranges)
+
     def run(self, setup) -> State:
         """Every stage in order, each with its own random stream; the final state, checked."""
         state = State()

@@ -77,6 +77,15 @@ class AbstractStage(abc.ABC):
         """Optimizer steps of one training of this stage (0: it does not train)."""
         return sum(p.steps for p in getattr(self, "phases", ()))
 
+    def trainings(self) -> tuple[int, int]:
+        """(fewest, most) trainings this stage runs, whatever the data."""
+        return (1, 1) if self.steps() else (0, 0)
+
+    def step_range(self) -> tuple[int, int]:
+        """(fewest, most) optimizer steps of the whole stage (early stops can only cut them)."""
+        lo, hi = self.trainings()
+        return lo * self.steps(), hi * self.steps()
+
 
 def _phases(owner: str, phases) -> tuple:
     phases = tuple(phases)
@@ -174,6 +183,9 @@ class Prune(AbstractStage):
         if isinstance(self.max_rounds, bool) or not isinstance(self.max_rounds, int) or self.max_rounds < 1:
             raise ValueError(f"max_rounds must be an integer >= 1, got {self.max_rounds!r}")
 
+    def trainings(self):
+        return 1, self.max_rounds
+
     def __call__(self, setup, state, rng):
         mask, converged = state.mask, True
         for _ in range(self.max_rounds):
@@ -208,6 +220,9 @@ class Polish(AbstractStage):
         if not self.pde_weight > 0:
             raise ValueError(f"polish_pde_weight must be > 0 (the residual's weight against the data's 1, e.g. 10), "
                              f"got {self.pde_weight!r}")
+
+    def trainings(self):
+        return 0 if self.only_for_probation else 1, 2  # a second without the terms on probation
 
     def __call__(self, setup, state, rng):
         mask = state.mask
@@ -269,6 +284,9 @@ class Widen(AbstractStage):
             raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {self.max_widenings!r}")
         if not self.retry:
             raise ValueError("Widen needs the stages to retry, e.g. retry=(Prune(...), Polish(...))")
+
+    def step_range(self):
+        return 0, self.max_widenings * sum(stage.step_range()[1] for stage in self.retry)
 
     def __call__(self, setup, state, rng):
         state, weak_matrix = checked(setup, state), None
