@@ -277,8 +277,12 @@ def cmd_validate(args) -> int:
     exp = _load_any(args.config, args.overrides)
     if isinstance(exp, DiscoveryExperiment):
         trainings = ", ".join(f"{name} {steps}" for name, steps in exp.recipe.steps().items() if steps)
+        lo, hi = exp.recipe.step_range()
         print(f"pinnjax: {args.config} is a valid discovery config: {_describe_discovery(exp)}; recipe "
-              f"{exp.recipe} (optimizer steps per training: {trainings}), seeds {list(exp.seeds)}", file=sys.stderr)
+              f"{exp.recipe} (optimizer steps per training: {trainings}); {lo:,} to {hi:,} optimizer steps per "
+              f"seed (pruning rounds, challenges and widenings decide), seeds {list(exp.seeds)}; physics steps cost "
+              "far more than the data-only fit's (every residual point carries the library's derivatives)",
+              file=sys.stderr)
         return EXIT_OK
     print(f"pinnjax: {args.config} is valid: {len(exp.problem.terms)} terms "
           f"({', '.join(t.name for t in exp.problem.terms)}), {len(exp.phases)} phases, "
