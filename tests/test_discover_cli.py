@@ -354,6 +354,14 @@ def test_staged_progress_starts_a_bar_per_training_and_names_the_stage():
     lines = out.getvalue().splitlines()
     assert [ln.split("]")[0] for ln in lines] == ["[fit: adam"] * 2 + ["[physics: adam"] * 3
     assert "100/200" in lines[0] and "50/100" in lines[2] and "100/100" in lines[3] and "50/100" in lines[4]
+    # with the run's step range: the steps so far over every training, and an ETA range
+    out = io.StringIO()
+    progress = StagedProgress({"fit": 200, "physics": 100}, stream=out, log_every=0.0, run_steps=(400, 1000))
+    for stage, step in [("fit", 200), ("physics", 100), ("physics", 50)]:
+        progress({"stage": stage, "phase": "adam", "step": step, "total": 1.0, "losses": {"data": 0.5}})
+    lines = out.getvalue().splitlines()
+    assert "run 200 of 400-1,000 steps" in lines[0] and "run 300 of" in lines[1] and "run 350 of" in lines[2]
+    assert "ETA 0s-" in lines[0]  # instantaneous here: the rate is huge, so both ends round to 0s
 
 
 def test_a_yaml_discovery_and_its_python_twin_build_the_same_recipe(heat_dir):

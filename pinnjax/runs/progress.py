@@ -65,21 +65,34 @@ class StagedProgress:
 
     ``totals``: {stage: steps of one training in that stage}. A new bar starts whenever
     the stage changes or the step count goes back (a new training); lines are prefixed
-    with the stage.
+    with the stage. ``run_steps``: (fewest, most) steps of the whole run; the prefix then
+    also counts the run's steps so far and a rough ETA range for the rest at the run's
+    average rate so far (stages differ in cost per step, so it sharpens as the run goes).
     """
 
-    def __init__(self, totals: dict, stream=None, quiet: bool = False, log_every: float = 30.0):
+    def __init__(self, totals: dict, stream=None, quiet: bool = False, log_every: float = 30.0,
+                 run_steps: tuple[int, int] | None = None):
         self.totals, self.stream, self.quiet, self.log_every = totals, stream, quiet, log_every
         self.stage, self.last_step, self.bar = None, -1, None
+        self.run_steps, self.finished, self.t0 = run_steps, 0, time.perf_counter()
 
     def __call__(self, info) -> None:
         stage = info.get("stage", "train")
         if stage != self.stage or info["step"] < self.last_step:
             self.close()
+            self.finished += max(self.last_step, 0)
             self.bar = Progress(self.totals.get(stage, 1), self.stream, self.quiet, self.log_every)
             self.stage = stage
         self.last_step = info["step"]
-        self.bar({**info, "phase": f"{stage}: {info['phase']}"})
+        self.bar({**info, "phase": f"{stage}: {info['phase']}{self._run(info['step'])}"})
+
+    def _run(self, step: int) -> str:
+        if self.run_steps is None:
+            return ""
+        done, (lo, hi) = self.finished + step, self.run_steps
+        rate = done / max(time.perf_counter() - self.t0, 1e-9)
+        eta = " ".join(_duration(max(n - done, 0) / rate) for n in (lo, hi)) if rate > 0 else "? ?"
+        return f"; run {done:,} of {lo:,}-{hi:,} steps, ETA {eta.replace(' ', '-')}"
 
     def close(self) -> None:
         if self.bar is not None:
