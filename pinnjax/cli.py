@@ -352,7 +352,8 @@ def _discover(exp, run_dir: Path, quiet: bool) -> int:
     from .runs.progress import StagedProgress
 
     _say(f"recipe: {exp.recipe}")
-    progress = StagedProgress(exp.recipe.steps(), quiet=quiet)
+    lo, hi = exp.recipe.step_range()
+    progress = StagedProgress(exp.recipe.steps(), quiet=quiet, run_steps=(lo * len(exp.seeds), hi * len(exp.seeds)))
     summary = run_discovery(exp, run_dir, None if quiet else _say, progress, _warn)
     progress.close()
     print("\n".join(summary["equations"]))
