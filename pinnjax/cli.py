@@ -111,9 +111,11 @@ def _total_steps(exp) -> int:
 
 def cmd_run(args) -> int:
     from .runs.experiment import run_experiment
+    from .runs.loggers import check_available
     from .runs.progress import Progress
 
     exp = _load(args.config, args.overrides)
+    check_available(exp.output.get("loggers", ()))  # a missing logger package: before any directory is made
     run_dir = _run_dir(args.out, exp.output.get("dir", "runs"), exp.name)
     print(f"pinnjax: run {exp.name!r} -> {run_dir}", file=sys.stderr)
     progress = Progress(_total_steps(exp), quiet=args.quiet)

@@ -480,6 +480,7 @@ def build_experiment(config: dict, base_dir: str | os.PathLike = ".") -> Experim
                     "resample_every": training["resample_every"], "scale_inputs": training["scale_inputs"],
                     "balancing": build_balancing(training["balancing"], training_node)}
     seeds = _ensemble_seeds(top, config, problem, solve_kwargs)
+    _check_loggers(output["loggers"], top["output"], seeds)
     networks = tuple(build_network(network_node, problem.coordinates, len(problem.fields), s, top["dtype"], scale)
                      for s in seeds or ())
     return Experiment(top["name"], top["seed"], top["dtype"], problem, network, phases, solve_kwargs, reference,
@@ -505,6 +506,20 @@ def _ensemble_seeds(top, config, problem, solve_kwargs) -> tuple[int, ...] | Non
         raise ConfigError("ensemble", f"term(s) {odd} use causal weighting or point weights, which ensembles do not "
                           "support yet; remove those keys or train the members one run at a time", line)
     return seeds
+
+
+def _check_loggers(names: list, node: dict, ensemble) -> None:
+    """``output.loggers``: names from ``R.LOGGERS``, each once, and none for an ensemble (it
+    writes no metrics.jsonl to feed them). Their packages are checked when a run starts."""
+    line = line_of(node, "loggers")
+    for i, name in enumerate(names):
+        if name not in R.LOGGERS:
+            raise choice_error(f"output.loggers[{i}]", "logger", name, R.LOGGERS, line)
+    if len(set(names)) != len(names):
+        raise ConfigError("output.loggers", f"{names} names a logger twice; give each once", line)
+    if names and ensemble:
+        raise ConfigError("output.loggers", "an ensemble writes no metrics.jsonl, so loggers would receive nothing; "
+                          "remove output.loggers or train the members one run at a time", line)
 
 
 def _absolute_files(config: dict, base_dir: Path) -> dict:

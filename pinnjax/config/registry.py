@@ -283,7 +283,8 @@ TOP = {
     "output": ("mapping", {}), "ensemble": ("ensemble", None),
 }
 MAX_MEMBERS = 1024  # members of one ensemble: each holds its own network, optimizer state and points
-OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": (STEPS, 1000)}
+LOGGERS = ("tensorboard", "wandb")  # output.loggers: pinnjax.runs.loggers makes them (optional packages)
+OUTPUT = {"dir": ("str", "runs"), "checkpoint_every": (STEPS, 1000), "loggers": ("strs", [])}
 COEFFICIENT = {"init": (FACTOR, 1.0), "log": ("bool", False), "bounds": (Range("floats", -1e9, 1e9), None)}
 
 # Discovery configs (`pinnjax discover`): recognised by `kind: discovery` or a top-level
@@ -341,7 +342,8 @@ DISCOVERY_DATA = {
 LIBRARY = {"degree": (Range("nonnegint", hi=6), 2), "order": (ORDER, 3), "extra": ("strs", [])}
 # A period of `periodic: {x: 32*pi}` (an expression, checked once evaluated).
 PERIOD = Range("float", 0, MAX_COORDINATE, open_lo=True)
-DISCOVERY_OUTPUT = OUTPUT  # checkpoint_every: steps between checkpoints within each training
+# checkpoint_every: steps between checkpoints within each training (no loggers: discovery writes no metrics.jsonl)
+DISCOVERY_OUTPUT = {k: v for k, v in OUTPUT.items() if k != "loggers"}
 
 
 def is_discovery(config) -> bool:
@@ -424,7 +426,7 @@ def describe_components() -> str:
         "initializers: " + ", ".join(INITIALIZERS),
         "training: " + _params(TRAINING),
         "coefficients (name: number, or): " + _params(COEFFICIENT),
-        "output: " + _params(OUTPUT),
+        "output: " + _params(OUTPUT) + f"   (loggers: any of {', '.join(LOGGERS)})",
         "discovery configs (pinnjax discover; kind: discovery): " + _params(DISCOVERY_TOP),
         "  data: " + _params(DISCOVERY_DATA) + "   (reference: {type, ...} or files: [a.npz, b.csv])",
         "  library: " + _params(LIBRARY) + "   (extra: text terms, e.g. sin(x))",

@@ -8,6 +8,7 @@ runs/<name>-<timestamp>/
   checkpoints/       step_<n>/ (atomic, with checksums; the last two kept)
   model.eqx          final parameters (equinox leaves; its SHA-256 in checksums.json)
   summary.json       final losses, relative L2 per field, wall time, steps/s, versions, seed
+  tensorboard/       event files, with output.loggers: [tensorboard] (see pinnjax.runs.loggers)
   plots/             prediction.png, reference.png, error.png, losses.png (coefficients.png,
                      weights.png where there are any)
 ```
@@ -66,10 +67,12 @@ def _step_of(line: str) -> float:
 
 
 class MetricsLog:
-    """Appends one JSON line per step; on resume, drops lines past the checkpoint."""
+    """Appends one JSON line per step; on resume, drops lines past the checkpoint. Each
+    ``loggers`` object (:class:`~pinnjax.runs.loggers.AbstractLogger`) then receives the same
+    numbers; leaving a ``with MetricsLog(...)`` block closes them."""
 
-    def __init__(self, path: Path, phases, start_step: int = 0):
-        self.path, self.phases = path, phases
+    def __init__(self, path: Path, phases, start_step: int = 0, loggers=()):
+        self.path, self.phases, self.loggers = path, phases, list(loggers)
         self.written = start_step
         self.t0 = time.perf_counter()
         if path.exists():
@@ -108,6 +111,24 @@ class MetricsLog:
                 f.flush()
                 os.fsync(f.fileno())
         self.written = len(h.total)
+        self._tell_loggers(lines)
+
+    def _tell_loggers(self, lines: list[str]) -> None:
+        """The lines just written, as each logger's scalars (read back: the very numbers of the file)."""
+        from .loggers import scalars
+
+        rows = [json.loads(line) for line in lines] if self.loggers else []
+        for logger in self.loggers:
+            for row in rows:
+                logger.log(row["step"], scalars(row))
+            logger.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for logger in self.loggers:
+            logger.close()
 
 
 def versions() -> dict:
@@ -145,13 +166,19 @@ def _save_model(run_dir: Path, params) -> None:
     write_checksums(run_dir, ["model.eqx"])
 
 
-def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None = None) -> dict:
-    """Train ``exp`` writing everything into ``run_dir``; returns the summary dict."""
+def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None = None, loggers=()) -> dict:
+    """Train ``exp`` writing everything into ``run_dir``; returns the summary dict. ``loggers``:
+    names ("tensorboard", "wandb") or :class:`~pinnjax.runs.loggers.AbstractLogger` objects, added
+    to ``exp.output["loggers"]`` and closed at the end."""
+    from .loggers import check_available, make_loggers
+
+    check_available([*exp.output.get("loggers", ()), *loggers])
     run_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(run_dir / "config.yaml", yaml.safe_dump(exp.config, sort_keys=False))
     every = int(exp.output.get("checkpoint_every", 1000))
     start = resume.step if resume is not None else 0
-    metrics = MetricsLog(run_dir / "metrics.jsonl", exp.phases, start)
+    sinks = make_loggers([*exp.output.get("loggers", ()), *loggers], run_dir, exp.name, exp.config, start)
+    metrics = MetricsLog(run_dir / "metrics.jsonl", exp.phases, start, sinks)
     last_ckpt = [start]
 
     def on_chunk(info):
@@ -164,9 +191,10 @@ def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None 
             progress(info)
 
     t0 = time.perf_counter()
-    result = solve(exp.problem, exp.network, exp.phases, callback=on_chunk, resume=resume, **exp.solve_kwargs)
-    wall = time.perf_counter() - t0
-    metrics.write(result.state)
+    with metrics:  # closes the loggers, also on an interrupt
+        result = solve(exp.problem, exp.network, exp.phases, callback=on_chunk, resume=resume, **exp.solve_kwargs)
+        wall = time.perf_counter() - t0
+        metrics.write(result.state)
     failed = any(r.stop_reason == "non-finite loss" for r in result.phases)
     if not failed:
         save_checkpoint(run_dir / "checkpoints", result.state)
