@@ -63,8 +63,12 @@ def _row(r: dict) -> str:
     errs = list(r["errors"].values())
     worst = f"{max(errs):.1f}" if all(e is not None for e in errs) else "missed " + ", ".join(
         t for t, e in r["errors"].items() if e is None)
+    checks = r.get("checks") or {}
+    verdict = "-" if "explains_data" not in checks else (
+        f"{'explains the data' if checks['explains_data'] else 'flagged: misfits the data'} "
+        f"({checks['misfit_ratio']:.2f}x the fit's error)")
     return (f"| {r['pde']} | {r['noise']:.0%} | {r['seed']} | {r['tool']} | {r['equation']} | "
-            f"{'yes' if r['right'] else 'no'} | {worst} | {r['wall']:.0f} |")
+            f"{'yes' if r['right'] else 'no'} | {worst} | {verdict} | {r['wall']:.0f} |")
 
 
 def _pinnjax_rows(args, options: dict, tool: str) -> list[dict]:
@@ -108,8 +112,8 @@ def main() -> None:
         rows += [r for name in args.cases.split(",") for noise in map(float, args.noise.split(","))
                  for seed in map(int, args.seeds.split(",")) for r in run_pysindy(MULTISCALE[name], noise, seed)]
     rows.sort(key=lambda r: (r["pde"], r["noise"], r["seed"], r["tool"]))
-    table = "\n".join(["| PDE | noise | seed | tool | equation | right terms | max error % | wall s |",
-                       "|---|---|---|---|---|---|---|---|", *map(_row, rows)])
+    table = "\n".join(["| PDE | noise | seed | tool | equation | right terms | max error % | own check | wall s |",
+                       "|---|---|---|---|---|---|---|---|---|", *map(_row, rows)])
     print(table)
     if args.write:
         write_section("Discovery: terms of different sizes",
