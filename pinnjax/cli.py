@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -378,9 +379,39 @@ COMMANDS = {"run": cmd_run, "resume": cmd_resume, "predict": cmd_predict, "valid
             "discover": cmd_discover}
 
 
+CACHE_ENV, NO_CACHE_ENV = "PINNJAX_CACHE_DIR", "PINNJAX_NO_CACHE"
+
+
+def compile_cache_dir() -> Path | None:
+    """Where the CLI keeps JAX's persistent compilation cache: ``$PINNJAX_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/pinnjax/xla`` (``~/.cache/pinnjax/xla``); None with ``PINNJAX_NO_CACHE=1``."""
+    if os.environ.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pinnjax" / "xla"
+
+
+def _enable_compile_cache() -> None:
+    """JAX's persistent compilation cache, so a second run of a config skips compiling
+    (left alone when the process already set one, e.g. the test session's)."""
+    import jax
+
+    where = compile_cache_dir()
+    if where is None or jax.config.jax_compilation_cache_dir:
+        return
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # an unwritable home: run without the cache
+    jax.config.update("jax_compilation_cache_dir", str(where))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
 def main(argv=None) -> int:
     parser, more = _parser()
     args = parser.parse_args(argv)
+    _enable_compile_cache()
     from .config import ConfigError
     from .config.errors import one_line
     from .discovery import DataError
