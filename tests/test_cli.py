@@ -63,7 +63,10 @@ def test_run_writes_a_complete_run_directory(tmp_path, capsys):
     assert summary["status"] == "ok" and summary["seed"] == 0
     assert 0 < summary["relative_l2"]["u"] < 0.5  # 240 steps: trained but rough
     assert summary["steps"] == 240 and summary["steps_per_second"] > 0
-    assert "done in" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "done in" in err
+    dtype = "float64" if "dtype: float64" in TINY else "float32, the default"
+    assert f"-> {out} ({dtype}" in err  # the first line names the precision in use
 
 
 def test_overrides_and_predict(tmp_path):
