@@ -90,7 +90,7 @@ def test_burgers_config_builds_the_zoo_problem():
     assert isinstance(exp.network, pj.MLP) and (exp.network.width, exp.network.depth) == (20, 3)
     assert exp.solve_kwargs == {"seed": 0, "dtype": "float64", "method": "forward", "chunk": 100,
                                 "resample_every": 1000, "scale_inputs": True, "balancing": None}
-    assert exp.output == {"dir": "runs", "checkpoint_every": 1000}
+    assert exp.output == {"dir": "runs", "checkpoint_every": 1000, "loggers": []}
 
 
 @pytest.mark.parametrize("stem, make", [("heat_mixed_bc", zoo.heat_mixed), ("laplace_plate", zoo.laplace),
