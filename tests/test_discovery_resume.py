@@ -28,6 +28,7 @@ library: {degree: 2, order: 2}
 smooth_first: false
 n_bootstrap: 0
 max_widenings: 0
+challengers: 0             # the challenge stage has its own tests; this file is about replay
 network: {type: mlp, width: 16, depth: 3}
 fit:
   - {type: adam, steps: FIT, learning_rate: 3.0e-3}

@@ -89,7 +89,8 @@ class Challenge(AbstractStage):
             for k, m in misfits.items():
                 evidence[setup.terms.terms[k]] = {"misfit_with": m, "misfit_without": misfit,
                                                   "needed": bool(added and k == best)}
-            state = state.log(stage=self.name, tried=[setup.terms.terms[k] for k in ranked], misfit=misfit,
+            state = state.log(stage=self.name, terms=setup.named(state.mask), tried=[setup.terms.terms[k] for k in ranked],
+                              misfit=misfit,
                               misfits={setup.terms.terms[k]: m for k, m in misfits.items()},
                               added=[setup.terms.terms[best]] if added else [])
             result, xi, matrix = trials[best] if added else control
