@@ -91,8 +91,8 @@ class StagedProgress:
             return ""
         done, (lo, hi) = self.finished + step, self.run_steps
         rate = done / max(time.perf_counter() - self.t0, 1e-9)
-        eta = " ".join(_duration(max(n - done, 0) / rate) for n in (lo, hi)) if rate > 0 else "? ?"
-        return f"; run {done:,} of {lo:,}-{hi:,} steps, ETA {eta.replace(' ', '-')}"
+        eta = "-".join(_duration(max(n - done, 0) / rate) for n in (lo, hi)) if rate > 0 else "?"
+        return f"; run {done:,} of {lo:,}-{hi:,} steps, ETA {eta}"
 
     def close(self) -> None:
         if self.bar is not None:
