@@ -26,6 +26,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
     run.add_argument("overrides", nargs="*", help="dotted overrides, e.g. training.phases.0.steps=500")
     run.add_argument("--out", help="run directory (default: <output.dir>/<name>-<timestamp>)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    many = run.add_argument_group("several processes or hosts (jax.distributed; under SLURM or Open MPI detected "
+                                  "when left out; process 0 writes the run directory)")
+    many.add_argument("--coordinator", metavar="HOST:PORT",
+                      help="process 0's address (default: $JAX_COORDINATOR_ADDRESS)")
+    many.add_argument("--num-processes", type=int, metavar="N", help="processes in the run (1: run alone)")
+    many.add_argument("--process-id", type=int, metavar="I", help="this process's number, 0 to N-1")
     res = sub.add_parser("resume", help="continue a run or a discovery from its latest checkpoint",
                          description="Continue RUN_DIR (made by 'pinnjax run' or 'pinnjax discover') from its latest "
                                      "checkpoint; a discovery replays its recorded trainings.")
@@ -115,7 +121,10 @@ def cmd_run(args) -> int:
     from .runs.loggers import check_available
     from .runs.progress import Progress
 
+    clustered = _join_cluster(args)
     exp = _load(args.config, args.overrides)
+    if clustered:
+        return _run_on_cluster(exp, args)
     check_available(exp.output.get("loggers", ()))  # a missing logger package: before any directory is made
     run_dir = _run_dir(args.out, exp.output.get("dir", "runs"), exp.name)
     print(f"pinnjax: run {exp.name!r} -> {run_dir} ({_dtype_note(exp.dtype)})", file=sys.stderr)
@@ -131,6 +140,48 @@ def cmd_run(args) -> int:
     summary = run_experiment(exp, run_dir, progress)
     progress.close()
     return _finish(summary, run_dir)
+
+
+def _join_cluster(args) -> bool:
+    """Join the run of several processes that the flags or the environment ask for (before
+    any JAX computation); False for a run on this process alone."""
+    from .runs.distributed import ClusterError, join, requested
+
+    try:
+        cluster = requested(args.coordinator, args.num_processes, args.process_id)
+    except ClusterError as err:
+        raise BadInput(str(err)) from None
+    if cluster is not None:
+        join(cluster)
+    return cluster is not None
+
+
+def _run_on_cluster(exp, args) -> int:
+    """This process's part of a run over several: process 0 trains and writes like a run
+    alone, the others train and write nothing; every process waits for the others at the end."""
+    import jax
+
+    from .runs.distributed import is_writer, leave, train_without_writing
+    from .runs.experiment import run_experiment
+    from .runs.progress import Progress
+    from .train.sharding import point_mesh
+
+    if exp.ensemble:
+        raise BadInput("an ensemble (ensemble:) runs on one process; drop the distributed flags or ensemble:")
+    mesh = point_mesh()
+    if not is_writer():
+        ok = train_without_writing(exp, mesh)
+        leave()
+        return EXIT_OK if ok else EXIT_FAILED
+    run_dir = _run_dir(args.out, exp.output.get("dir", "runs"), exp.name)
+    print(f"pinnjax: run {exp.name!r} -> {run_dir} ({_dtype_note(exp.dtype)}) on {jax.process_count()} processes, "
+          f"{mesh.size} devices", file=sys.stderr)
+    progress = Progress(_total_steps(exp), quiet=args.quiet)
+    summary = run_experiment(exp, run_dir, progress, mesh=mesh)
+    progress.close()
+    code = _finish(summary, run_dir)
+    leave()
+    return code
 
 
 def _dtype_note(dtype: str) -> str:
@@ -424,12 +475,16 @@ def main(argv=None) -> int:
     from .config.errors import one_line
     from .discovery import DataError
     from .runs.checkpoint import CheckpointError
+    from .runs.distributed import JoinError
 
     try:
         return {**COMMANDS, **more}[args.command](args)
     except (BadInput, ConfigError, DataError, CheckpointError) as err:
         print(f"pinnjax: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except JoinError as err:
+        print(f"pinnjax: error: {one_line(str(err))}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("pinnjax: interrupted; resume with 'pinnjax resume RUN_DIR'", file=sys.stderr)
         return EXIT_FAILED

@@ -166,10 +166,12 @@ def _save_model(run_dir: Path, params) -> None:
     write_checksums(run_dir, ["model.eqx"])
 
 
-def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None = None, loggers=()) -> dict:
+def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None = None, loggers=(),
+                   mesh=None) -> dict:
     """Train ``exp`` writing everything into ``run_dir``; returns the summary dict. ``loggers``:
     names ("tensorboard", "wandb") or :class:`~pinnjax.runs.loggers.AbstractLogger` objects, added
-    to ``exp.output["loggers"]`` and closed at the end."""
+    to ``exp.output["loggers"]`` and closed at the end. ``mesh``: the devices the points are split
+    over (a run over several processes: this is process 0's part, see :mod:`.distributed`)."""
     from .loggers import check_available, make_loggers
 
     check_available([*exp.output.get("loggers", ()), *loggers])
@@ -192,7 +194,8 @@ def run_experiment(exp, run_dir: Path, progress=None, resume: TrainState | None 
 
     t0 = time.perf_counter()
     with metrics:  # closes the loggers, also on an interrupt
-        result = solve(exp.problem, exp.network, exp.phases, callback=on_chunk, resume=resume, **exp.solve_kwargs)
+        result = solve(exp.problem, exp.network, exp.phases, callback=on_chunk, resume=resume, mesh=mesh,
+                       **exp.solve_kwargs)
         wall = time.perf_counter() - t0
         metrics.write(result.state)
     failed = any(r.stop_reason == "non-finite loss" for r in result.phases)

@@ -25,6 +25,7 @@ from ..problem.causal import EPSILON
 from ..problem.point_weights import POINT_WEIGHTS
 from .balancing import AbstractBalancer, term_statistics
 from .phases import AbstractPhase, StopTest
+from .sharding import place, to_host
 
 STOP_REASONS = {0: "step budget", 1: "gradient tolerance", 2: "no progress", 3: "non-finite loss"}
 
@@ -88,7 +89,7 @@ class History:
 def _placed(weights: dict, values: dict[str, float]) -> dict:
     """``values`` as arrays of ``weights``' dtype on their devices (an argument of the
     compiled step: new values, no new trace)."""
-    return {k: jax.device_put(jnp.asarray(values[k], w.dtype), w.sharding) for k, w in weights.items()}
+    return {k: place(np.asarray(values[k], w.dtype), w.sharding) for k, w in weights.items()}
 
 
 def _where_finite(ok, new, old):
@@ -355,7 +356,7 @@ class Trainer:
         for t in self.compiled.terms:
             if t.point_weights is None or reached % t.point_weights.every:
                 continue
-            new = t.point_weights.update(state.host_batch[t.name][POINT_WEIGHTS], np.asarray(losses[t.name]))
+            new = t.point_weights.update(state.host_batch[t.name][POINT_WEIGHTS], to_host(losses[t.name]))
             state.host_batch = {**state.host_batch, t.name: {**state.host_batch[t.name], POINT_WEIGHTS: new}}
             logged.update({f"{t.name}:weights_mean": float(new.mean()), f"{t.name}:weights_max": float(new.max())})
         return logged

@@ -18,7 +18,7 @@ from .balancing import AbstractBalancer
 from .loop import Trainer, TrainState
 from .phases import LBFGS, AbstractPhase, Adam
 from .result import Result
-from .sharding import batch_placer, replicate
+from .sharding import batch_placer, local_copy, replicate
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
@@ -103,7 +103,9 @@ def solve(
     ``seed`` fixes the sampled points (the network's own key fixes its weights).
     ``chunk``: steps per compiled call. ``resample_every``: redraw resampled points
     every that many first-order steps. ``mesh``: shard points over its devices
-    (``pinnjax.point_mesh()``). ``callback(info)`` is called between chunks with
+    (``pinnjax.point_mesh()``); after ``jax.distributed.initialize`` it may hold every
+    process's devices, each process calling ``solve`` alike (the result's parameters are
+    then each process's own copy). ``callback(info)`` is called between chunks with
     ``{"phase", "step", "total", "losses", "state"}``; ``state`` (a
     :class:`~pinnjax.train.TrainState`) is what a checkpoint saves; a callback returning
     ``True`` ends training there (stop reason "stopped by callback"). ``resume=state``
@@ -131,5 +133,6 @@ def solve(
             rng.bit_generator.state = state.rng_state
         weights = replicate(compiled.initial_weights(jdtype), mesh)
         state = trainer.run(state, list(phases), weights)
+        state.params = local_copy(state.params, mesh)  # a mesh over many processes: each keeps its own copy
     return Result(compiled, state.params, state.history, state.reports,
                   time.perf_counter() - start, jdtype, state)
