@@ -50,7 +50,8 @@ def analytic(x, y, t):
     }
 
 
-@pytest.mark.parametrize("method", [m if m == "forward" else pytest.param(m, marks=pytest.mark.slow) for m in METHODS])
+@pytest.mark.parametrize("method", [m if m in ("forward", "collapsed") else pytest.param(m, marks=pytest.mark.slow)
+                                    for m in METHODS])
 def test_every_derivative_kind_matches_analytic(method):
     with jax.enable_x64(True):
         rng = np.random.default_rng(0)
@@ -80,7 +81,7 @@ def test_mechanisms_agree_on_a_network_in_float32():
     out = {m: evaluate_derivatives(net, pts, requests, {"u": 0}, m) for m in METHODS}
     for name in names:
         scale = float(jnp.max(jnp.abs(out["reverse"][name]))) + 1e-6
-        for m in ("forward", "taylor"):
+        for m in ("forward", "collapsed", "taylor"):
             np.testing.assert_allclose(out[m][name], out["reverse"][name], atol=1e-3 * scale, err_msg=f"{m} {name}")
 
 
@@ -93,5 +94,5 @@ def test_names_parse_and_canonicalise():
 
 
 def test_unknown_method_is_rejected():
-    with pytest.raises(ValueError, match="derivative method 'magic' is not known; use one of forward, taylor, reverse"):
+    with pytest.raises(ValueError, match="derivative method 'magic' is not known; use one of forward, collapsed, taylor, reverse"):
         evaluate_derivatives(field_functions, jnp.zeros((1, 3)), [], {}, "magic")

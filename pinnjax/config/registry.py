@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from .. import geometry as geo
 from ..discovery.recipe import DEFAULTS, SETUP_DEFAULTS
 from ..discovery.strategies import SELECTORS
+from ..engine.derivatives import DEFAULT_METHOD, METHODS
 from ..geometry.sampling import SAMPLERS
 from ..nn.networks import ACTIVATIONS, INITIALIZERS, MLP, RWF_MEAN, RWF_STD, ModifiedMLP, PirateNet, fourier_mlp
 from ..problem.adaptive import RAD, RARD
@@ -249,9 +250,8 @@ BALANCERS = {
     "grad_norm": Entry(BALANCE, GradNorm, "learning-rate annealing: equal gradient norms, moving average alpha"),
     "ntk_trace": Entry(BALANCE, NTKTrace, "equal neural-tangent-kernel traces, moving average alpha"),
 }
-METHODS = ("forward", "taylor", "reverse")
 TRAINING = {"phases": ("list", REQUIRED), "resample_every": (STEPS, None), "chunk": (Range("posint", hi=100_000), 100),
-            "method": (METHODS, "forward"), "scale_inputs": ("bool", True), "balancing": ("mapping", None)}
+            "method": (METHODS, DEFAULT_METHOD), "scale_inputs": ("bool", True), "balancing": ("mapping", None)}
 
 GRID = {"nx": (Range("posint", hi=8192), 256), "nt": (Range("posint", hi=10_000), 101)}
 REFERENCES = {

@@ -8,6 +8,9 @@ all m fields. :func:`derivative_function` turns it into a function
 Three mechanisms are available (``method=``):
 
 - ``"forward"``: nested forward mode, one ``jax.jvp`` per differentiation.
+- ``"collapsed"``: every derivative in one pass of truncated multivariate Taylor series
+  through the network's jaxpr (:mod:`.collapsed`); nested ``jvp`` for a function using a
+  primitive it has no rule for.
 - ``"taylor"``: Taylor mode (``jax.experimental.jet``) along the axis a derivative
   differentiates most often, which yields every order along that axis in one pass;
   the remaining axes (mixed derivatives) are nested ``jax.jvp`` around it.
@@ -30,9 +33,11 @@ import jax.numpy as jnp
 from jax.experimental import jet
 
 from ..problem.names import MAX_ORDER, DerivativeName
+from .collapsed import Unsupported, taylor_coefficients
+from .series import Basis
 
 PointFunction = Callable[[jax.Array], jax.Array]
-METHODS = ("forward", "taylor", "reverse")
+METHODS = ("forward", "collapsed", "taylor", "reverse")
 DEFAULT_METHOD = "forward"
 
 
@@ -166,6 +171,13 @@ def derivative_function(
 
     if method == "reverse":
         return lambda x: pick({i: _nested(f, i, _grad_along)(x) for i in multi_indices})
+    if method == "collapsed":
+        return _collapsed(f, multi_indices, pick, _chained(f, multi_indices, "forward", pick))
+    return _chained(f, multi_indices, method, pick)
+
+
+def _chained(f: PointFunction, multi_indices, method: str, pick):
+    """Forward / Taylor requests covered by few nested chains."""
     covers = _is_sub_multiset if method == "forward" else _taylor_covers
     chains = plan_chains(multi_indices, covers)
 
@@ -175,6 +187,20 @@ def derivative_function(
             for idx, v in _chain_values(f, chain, method)(x).items():
                 values.setdefault(idx, v)
         return pick(values)
+
+    return point
+
+
+def _collapsed(f: PointFunction, multi_indices, pick, fallback):
+    """Every derivative from one collapsed Taylor pass; nested jvp where a primitive has no rule."""
+    basis = Basis(multi_indices)
+
+    def point(x: jax.Array) -> dict[str, jax.Array]:
+        try:
+            coefficients = taylor_coefficients(f, x, basis)
+        except Unsupported:
+            return fallback(x)
+        return pick({i: basis.factorial(i) * coefficients[basis.position[i]] for i in multi_indices})
 
     return point
 
