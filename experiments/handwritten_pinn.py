@@ -48,8 +48,24 @@ def residual_jvp(params, x, t):
     return u_t + u * u_x - NU * u_xx
 
 
-def make_step(mode: str, optimizer):
-    residual = residual_grad if mode == "grad" else residual_jvp
+def residual_ks_jvp(params, x, t):
+    """Kuramoto–Sivashinsky u_t + u u_x + u_xx + u_xxxx by four nested jvp along x."""
+    def d(f):
+        return lambda x_: jax.jvp(f, (x_,), (1.0,))
+
+    u0 = lambda s: u_fn(params, s, t)  # noqa: E731
+    (((u, u_x), (_, u_xx)), ((_, _), (_, u_xxx))), (((_, _), (_, _)), ((_, _), (_, u_xxxx))) = \
+        d(d(d(lambda s: d(u0)(s))))(x)
+    del u_xxx
+    u_t = jax.jvp(lambda s: u_fn(params, x, s), (t,), (1.0,))[1]
+    return u_t + u * u_x + u_xx + u_xxxx
+
+
+RESIDUALS = {("burgers", "grad"): residual_grad, ("burgers", "jvp"): residual_jvp, ("ks", "jvp"): residual_ks_jvp}
+
+
+def make_step(mode: str, optimizer, equation: str = "burgers"):
+    residual = RESIDUALS[equation, mode]
 
     def loss(params, batch):
         r = jax.vmap(residual, (None, 0, 0))(params, batch["pde"][:, 0], batch["pde"][:, 1])

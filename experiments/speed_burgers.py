@@ -1,12 +1,18 @@
-"""Training-step speed on Burgers: pinnjax vs a hand-written JAX + optax PINN.
+"""Training-step speed on Burgers (or Kuramoto–Sivashinsky): pinnjax vs a hand-written JAX + optax PINN.
 
 Network 2-20-20-20-1 tanh, 2,780 points (2,540 interior, 80 boundary, 160 initial), Adam.
+``--equation ks`` times the 4th-order residual u_t + u u_x + u_xx + u_xxxx on the same
+points and network (the hand-written baseline nests four jvp along x).
 Each variant runs in its own subprocess so peak resident memory is its own. Reports the
 median step time over repeated timing windows, compile time and peak RSS, and the ratios
 to the baselines measured in the same run. Notes: experiments/NOTES.md, 'Speed: Burgers
 training step' (the table was written with --steps 2000).
 
-    python experiments/speed_burgers.py [--steps 2000] [--write]
+    python experiments/speed_burgers.py [--steps 2000] [--equation burgers|ks] [--write]
+
+Note on the collapsed mode: XLA's common-subexpression elimination already merges the
+repeated passes of nested jvp (the compiled Burgers evaluation has 14 matrix products in
+both modes, KS 19), so collapsing saves elementwise and backward work, not products.
 """
 
 from __future__ import annotations
@@ -43,7 +49,10 @@ def _median_window(run_window, windows: int, steps_per_window: int) -> float:
     return times[len(times) // 2]
 
 
-def run_handwritten(mode: str, steps: int) -> dict:
+PDES = {"burgers": "u_t + u*u_x - nu*u_xx", "ks": "u_t + u*u_x + u_xx + u_xxxx"}
+
+
+def run_handwritten(mode: str, steps: int, equation: str) -> dict:
     import jax
     import optax
 
@@ -54,7 +63,7 @@ def run_handwritten(mode: str, steps: int) -> dict:
     optimizer = optax.adam(1e-3)
     state = optimizer.init(params)
     batch = jax.tree_util.tree_map(jax.numpy.asarray, _points())
-    step = make_step(mode, optimizer)
+    step = make_step(mode, optimizer, equation)
     t0 = time.perf_counter()
     params, state, value = step(params, state, batch)
     value.block_until_ready()
@@ -72,7 +81,7 @@ def run_handwritten(mode: str, steps: int) -> dict:
     return {"ms_per_step": ms, "compile_s": compile_time}
 
 
-def run_pinnjax(method: str, steps: int) -> dict:
+def run_pinnjax(method: str, steps: int, equation: str) -> dict:
     import jax
     import numpy as np
 
@@ -85,7 +94,7 @@ def run_pinnjax(method: str, steps: int) -> dict:
         domain=pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0),
         fields=("u",),
         terms=[
-            pj.PDE("u_t + u*u_x - nu*u_xx", pj.Given(pts["pde"])),
+            pj.PDE(PDES[equation], pj.Given(pts["pde"])),
             pj.Dirichlet("u", 0.0, points=pj.Given(pts["bc"])),
             pj.Initial("u", "-sin(pi*x)", points=pj.Given(pts["ic"])),
         ],
@@ -120,14 +129,18 @@ VARIANTS = {
     "handwritten nested grad": ("handwritten", "grad"),
     "handwritten nested jvp": ("handwritten", "jvp"),
     "pinnjax forward (default)": ("pinnjax", "forward"),
+    "pinnjax collapsed": ("pinnjax", "collapsed"),
     "pinnjax taylor": ("pinnjax", "taylor"),
     "pinnjax reverse": ("pinnjax", "reverse"),
 }
+KS_VARIANTS = ("handwritten nested jvp", "pinnjax forward (default)", "pinnjax collapsed", "pinnjax taylor")
+NAMES = {"burgers": "Burgers", "ks": "Kuramoto–Sivashinsky"}
+TITLES = {eq: f"Speed: {name} training step" for eq, name in NAMES.items()}
 
 
-def child(variant: str, steps: int) -> None:
+def child(variant: str, steps: int, equation: str) -> None:
     kind, mode = VARIANTS[variant]
-    out = (run_handwritten if kind == "handwritten" else run_pinnjax)(mode, steps)
+    out = (run_handwritten if kind == "handwritten" else run_pinnjax)(mode, steps, equation)
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 
@@ -137,15 +150,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000, help="timed steps per variant")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians reported")
     parser.add_argument("--write", action="store_true", help="append the table to experiments/RESULTS.md")
+    parser.add_argument("--equation", choices=sorted(PDES), default="burgers")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.steps)
+        child(args.child, args.steps, args.equation)
         return
-    runs: dict[str, list[dict]] = {v: [] for v in VARIANTS}
+    variants = KS_VARIANTS if args.equation == "ks" else tuple(VARIANTS)
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
     for _ in range(args.rounds):  # interleave variants so machine noise hits all alike
-        for v in VARIANTS:
-            cmd = [sys.executable, __file__, "--child", v, "--steps", str(args.steps)]
+        for v in variants:
+            cmd = [sys.executable, __file__, "--child", v, "--steps", str(args.steps), "--equation", args.equation]
             line = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
             runs[v].append(json.loads(line))
             print(v, runs[v][-1], flush=True)
@@ -153,14 +168,14 @@ def main() -> None:
     from results import median, write_section
 
     table = {v: {k: median([r[k] for r in rs]) for k in rs[0]} for v, rs in runs.items()}
-    base_grad = table["handwritten nested grad"]["ms_per_step"]
     base_jvp = table["handwritten nested jvp"]["ms_per_step"]
-    base_rss = table["handwritten nested grad"]["peak_rss_mib"]
-    rows = ["| variant | ms/step | speed-up vs nested grad | vs nested jvp | compile s | peak RSS MiB | RSS vs handwritten |",
+    base_grad = table.get("handwritten nested grad", {}).get("ms_per_step", float("nan"))
+    base_rss = table["handwritten nested jvp"]["peak_rss_mib"]
+    rows = ["| variant | ms/step | speed-up vs nested grad | vs nested jvp | compile s | peak RSS MiB | RSS vs handwritten jvp |",
             "|---|---|---|---|---|---|---|"]
     for v, r in table.items():
         rows.append(
-            f"| {v} | {r['ms_per_step']:.3f} | {base_grad / r['ms_per_step']:.2f}x | "
+            (f"| {v} | {r['ms_per_step']:.3f} | {base_grad / r['ms_per_step']:.2f}x | ").replace("nanx", "—") +
             f"{base_jvp / r['ms_per_step']:.2f}x | {r['compile_s']:.2f} | {r['peak_rss_mib']:.0f} | "
             f"{r['peak_rss_mib'] / base_rss:.2f}x |"
         )
@@ -168,8 +183,8 @@ def main() -> None:
     print(text)
     if args.write:
         write_section(
-            "Speed: Burgers training step",
-            "Time per Adam step of a Burgers PINN (2-20-20-20-1 tanh, 2,780 points, float32), pinnjax's "
+            TITLES[args.equation],
+            f"Time per Adam step of a {NAMES[args.equation]} PINN (2-20-20-20-1 tanh, 2,780 points, float32), pinnjax's "
             f"derivative modes against a hand-written JAX + optax PINN; median over {args.rounds} interleaved "
             f"rounds of {args.steps} steps. Speed-ups > 1 are faster than that baseline; RSS is per process.",
             text,
