@@ -47,6 +47,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
                          description="Check CONFIG (and overrides) without training.")
     val.add_argument("config")
     val.add_argument("overrides", nargs="*")
+    val.add_argument("--estimate", action="store_true",
+                     help="also time a short calibration (~20 s) and estimate the run's training time on this machine")
     sub.add_parser("list", help="available geometries, terms, losses, networks, optimizers, samplers",
                    description="List every component a config can name, with its parameters.")
     disc = sub.add_parser("discover", help="discover a PDE from data, write a run directory",
@@ -345,11 +347,26 @@ def cmd_validate(args) -> int:
               f"seed (pruning rounds, challenges and widenings decide), seeds {list(exp.seeds)}; physics steps cost "
               "far more than the data-only fit's (every residual point carries the library's derivatives)",
               file=sys.stderr)
-        return EXIT_OK
-    print(f"pinnjax: {args.config} is valid: {len(exp.problem.terms)} terms "
-          f"({', '.join(t.name for t in exp.problem.terms)}), {len(exp.phases)} phases, "
-          f"{_total_steps(exp)} steps", file=sys.stderr)
+    else:
+        print(f"pinnjax: {args.config} is valid: {len(exp.problem.terms)} terms "
+              f"({', '.join(t.name for t in exp.problem.terms)}), {len(exp.phases)} phases, "
+              f"{_total_steps(exp)} steps", file=sys.stderr)
+    if args.estimate:
+        _estimate(exp)
     return EXIT_OK
+
+
+def _estimate(exp) -> None:
+    """The training time from a short calibration (:mod:`pinnjax.runs.estimate`)."""
+    from .config import DiscoveryExperiment
+    from .runs.estimate import estimate_discovery, estimate_run
+
+    if getattr(exp, "ensemble", None):
+        _say("no time estimate for an ensemble (its members train together in one compiled step; the calibration "
+             "times one network)")
+        return
+    _say("timing a short calibration of each optimizer on this machine ...")
+    _say((estimate_discovery if isinstance(exp, DiscoveryExperiment) else estimate_run)(exp).text())
 
 
 def cmd_list(args) -> int:
@@ -470,7 +487,8 @@ def _enable_compile_cache() -> None:
 def main(argv=None) -> int:
     parser, more = _parser()
     args = parser.parse_args(argv)
-    _enable_compile_cache()
+    if not getattr(args, "estimate", False):  # an estimate times compilation as a first run meets it
+        _enable_compile_cache()
     from .config import ConfigError
     from .config.errors import one_line
     from .discovery import DataError

@@ -106,7 +106,12 @@ class Recipe:
     def step_range(self) -> tuple[int, int]:
         """(fewest, most) optimizer steps of one seed's run: stages that repeat (pruning
         rounds, challenges, widenings) counted once and as often as they may run."""
-        ranges = [stage.step_range() for stage in self.stages]
+        return self.cost_range(lambda stage: stage.steps())
+
+    def cost_range(self, cost) -> tuple[float, float]:
+        """(fewest, most) total ``cost(stage)`` of one seed's run, ``cost`` that of one of a
+        stage's trainings (see :meth:`AbstractStage.cost_range`)."""
+        ranges = [stage.cost_range(cost) for stage in self.stages]
         return sum(lo for lo, _ in ranges), sum(hi for _, hi in ranges)
 
     def run(self, setup) -> State:

@@ -81,10 +81,16 @@ class AbstractStage(abc.ABC):
         """(fewest, most) trainings this stage runs, whatever the data."""
         return (1, 1) if self.steps() else (0, 0)
 
+    def cost_range(self, cost) -> tuple[float, float]:
+        """(fewest, most) total cost of the whole stage, ``cost(stage)`` that of one of its
+        trainings (its steps, its seconds, ...)."""
+        lo, hi = self.trainings()
+        one = cost(self) if hi else 0
+        return lo * one, hi * one
+
     def step_range(self) -> tuple[int, int]:
         """(fewest, most) optimizer steps of the whole stage (early stops can only cut them)."""
-        lo, hi = self.trainings()
-        return lo * self.steps(), hi * self.steps()
+        return self.cost_range(lambda stage: stage.steps())
 
 
 def _phases(owner: str, phases) -> tuple:
@@ -285,8 +291,8 @@ class Widen(AbstractStage):
         if not self.retry:
             raise ValueError("Widen needs the stages to retry, e.g. retry=(Prune(...), Polish(...))")
 
-    def step_range(self):
-        return 0, self.max_widenings * sum(stage.step_range()[1] for stage in self.retry)
+    def cost_range(self, cost):
+        return 0, self.max_widenings * sum(stage.cost_range(cost)[1] for stage in self.retry)
 
     def __call__(self, setup, state, rng):
         state, weak_matrix = checked(setup, state), None

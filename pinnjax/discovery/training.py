@@ -90,6 +90,16 @@ def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.ran
     return dataclasses.replace(result, params=stop.best_params), stop.best, int(held.sum())
 
 
+def joint_problem(setup: Setup, active: list[int], scale: dict[int, float], weight: float) -> Problem:
+    """Data + ``weight`` × the residual ``lhs - Σ_k scale[k] c_k Θ_k`` of the ``active`` terms,
+    each coefficient ``c_k`` trained from 1."""
+    terms = setup.data_terms()
+    for j, out in enumerate(setup.outputs):
+        terms.append(PDE(setup.terms.residual(active, scale, out), Given(setup.residual_points[j]),
+                         name="pde" if len(setup.outputs) == 1 else f"pde{j}", weight=weight))
+    return Problem(setup.domain, setup.outputs, terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
+
+
 def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str,
                   start: np.ndarray | None = None):
     """Retrain network + coefficients of the terms in ``mask`` on data + ``weight`` × residual,
@@ -102,12 +112,7 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
     xi = refit(*matrix, mask) if start is None else np.where(mask, start, 0.0)
     active = [k for k in range(setup.n_terms) if mask[k]]
     scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
-    terms = setup.data_terms()
-    for j, out in enumerate(setup.outputs):
-        terms.append(PDE(setup.terms.residual(active, scale, out), Given(setup.residual_points[j]),
-                         name="pde" if len(setup.outputs) == 1 else f"pde{j}", weight=weight))
-    problem = Problem(setup.domain, setup.outputs, terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
-    result = setup.train(problem, network, phases, stage)
+    result = setup.train(joint_problem(setup, active, scale, weight), network, phases, stage)
     trained = result.coefficients
     xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
     return result, xi, setup.view.matrix(setup.terms, result, setup)
