@@ -378,7 +378,20 @@ def cmd_list(args) -> int:
 
 def _describe_discovery(exp) -> str:
     return (f"{len(exp.data)} points of {exp.data.field} ({exp.data.n_trajectories} trajector"
-            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} from a library of {len(exp.library)} terms")
+            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} from a library of {len(exp.library)} terms"
+            + _relative_loss_text(exp))
+
+
+def _relative_loss_text(exp) -> str:
+    """A data_loss whose scale is relative to the data, resolved (DataError when it cannot be)."""
+    from .discovery.relative import RelativeLoss, robust_std
+
+    loss = exp.setup_options["data_loss"]
+    if not isinstance(loss, RelativeLoss):
+        return ""
+    resolved = getattr(loss.resolve(exp.data.values), loss.scale)
+    return (f"; data_loss {loss.kind} with {loss.scale} {loss.factor:g} x the data's robust std "
+            f"{robust_std(exp.data.values):.4g} = {resolved:.4g}")
 
 
 def _say(message: str) -> None:

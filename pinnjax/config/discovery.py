@@ -36,6 +36,7 @@ from ..discovery import (
     polynomial_library,
 )
 from ..discovery.recipe import Recipe, default_recipe
+from ..discovery.relative import SCALES, RelativeLoss
 from ..engine.compiled import domain_bounds
 from ..geometry.spacetime import SpaceTime
 from ..problem.expressions import parse_expression
@@ -54,7 +55,7 @@ from .data_terms import _wrap
 from .errors import ConfigError
 from .loader import LineDict, load_config
 from .references import _resolve, build_noise, build_reference, draw_rows, read_npz
-from .schema import join, line_of, require_list, require_mapping, take
+from .schema import REQUIRED, choose, join, line_of, require_list, require_mapping, take
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -167,6 +168,31 @@ def _lhs(value, data: Measurements, library: Library, config) -> str:
     return lhs
 
 
+# ---------------------------------------------------------------- data_loss
+def build_data_loss(value, line, path: str = "data_loss"):
+    """The data terms' loss (a registry loss); its scale given as ``{robust_std: 0.2}``, a
+    multiple of the data's robust standard deviation, makes it a :class:`RelativeLoss`
+    (resolved by the discovery once the data is known)."""
+    if not (isinstance(value, dict) and any(isinstance(v, (dict, str)) for k, v in value.items() if k != "type")):
+        return build_loss(value, path, line)
+    kind, entry = choose(value, R.LOSS_ENTRIES, path, "loss", line)
+    scale = SCALES.get(kind)
+    for key, v in value.items():
+        if key in entry.table and isinstance(v, (dict, str)) and key != scale:
+            fix = (f"only {scale!r} can be relative to the data ({scale}: {{robust_std: 0.2}})" if scale
+                   else "losses with a scale: " + ", ".join(f"{k} ({s})" for k, s in SCALES.items()))
+            raise ConfigError(join(path, key), f"the loss {kind} takes {key} as a number, got {v!r}; {fix}",
+                              line_of(value, key))
+    if scale is None:
+        return build_loss(value, path, line)  # e.g. an unknown key
+    if isinstance(value.get(scale), str):
+        raise ConfigError(join(path, scale), f"expected a number in the field's units or {{robust_std: 0.2}} (a "
+                          f"multiple of the data's robust standard deviation), got {value[scale]!r}", line_of(value, scale))
+    params = take(value, {**entry.table, scale: ("mapping", REQUIRED)}, path, ignore=("type",))
+    params[scale] = take(params[scale], R.RELATIVE_SCALE, join(path, scale))["robust_std"]
+    return _wrap(path, line, lambda: RelativeLoss(kind, **params))
+
+
 # ---------------------------------------------------------------- network, phases
 def _network_maker(node, periods, coords, scale, dtype: str) -> Callable:
     """``make(n_in, n_out, seed)``: the network, periodic in ``periods`` (top-level
@@ -239,7 +265,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "validation": float(top["validation"]), "polish_pde_weight": float(top["polish_pde_weight"]),
                "challengers": top["challengers"]}
     setup = {"n_collocation": top["n_collocation"], "residual_data_points": top["residual_data_points"],
-             "data_loss": build_loss(top["data_loss"], "data_loss", line_of(config, "data_loss")),
+             "data_loss": build_data_loss(top["data_loss"], line_of(config, "data_loss")),
              "dtype": top["dtype"]}
     recipe = _wrap("discovery options", line_of(config), lambda: default_recipe(**options))
     output = take(require_mapping(top["output"], "output", "output", line_of(config, "output")), R.DISCOVERY_OUTPUT,

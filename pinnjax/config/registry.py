@@ -203,6 +203,11 @@ LOSSES_TABLE = {"mse": {}, "mae": {}, "rmse": {}, "huber": {"delta": (POSITIVE, 
 LOSS_ENTRIES = {name: Entry(table, LOSSES[name], (LOSSES[name].__doc__ or "").strip().split("\n")[0])
                 for name, table in LOSSES_TABLE.items()}
 assert set(LOSS_ENTRIES) == set(LOSSES)
+# A discovery's data_loss may give its scale relative to the data: `delta: {robust_std: 0.2}`.
+RELATIVE_SCALE = {"robust_std": (Range("float", 0, 1e6, open_lo=True, note="a multiple of the data's robust standard "
+                                       "deviation (1.4826 x the median absolute deviation of the measured values)",
+                                       hint="e.g. robust_std: 0.2, or a number in the field's units instead of the "
+                                       "mapping"), REQUIRED)}
 
 NET_COMMON = {"width": (Range("posint", hi=4096), 32), "depth": (Range("posint", hi=64), 4), "activation": (tuple(ACTIVATIONS), "tanh"),
               "init": (tuple(INITIALIZERS), "glorot_normal"), "rwf": ("mapping", None),

@@ -10,6 +10,7 @@ from .estimator import PDEDiscovery, default_network
 from .evaluation import library_matrix
 from .library import Library, polynomial_library
 from .recipe import DEFAULTS, Recipe, default_recipe
+from .relative import RelativeLoss, robust_std
 from .sparse import choose_l1, choose_threshold, lasso, refit, select_terms, stlsq
 from .challenge import Challenge
 from .stages import AbstractStage, FitData, Polish, Prune, Screen, Smooth, State, Widen
@@ -30,5 +31,5 @@ __all__ = [
     "Polish", "Prune", "Recipe", "STLSQ", "Screen", "Smooth", "State", "WeakView", "Widen", "check_warnings",
     "choose_l1", "choose_threshold", "consistency", "default_network", "default_recipe", "discover",
     "domain_from_data", "lasso", "library_matrix", "load_measurements", "measurements", "polynomial_library",
-    "refit", "select_terms", "selection_frequencies", "stlsq", "stlsq_masks",
+    "refit", "select_terms", "selection_frequencies", "stlsq", "stlsq_masks", "RelativeLoss", "robust_std",
 ]

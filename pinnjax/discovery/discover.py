@@ -24,6 +24,7 @@ from .evaluation import LibraryTerms
 from .journal import AbstractJournal
 from .library import Library
 from .recipe import SETUP_DEFAULTS, Recipe, default_recipe
+from .relative import resolve_loss
 from .stages import stream
 from .training import Setup
 
@@ -79,7 +80,7 @@ def make_setup(domain, data: Measurements, network, library: Library, recipe: Re
             pts = pts[rng.choice(len(pts), residual_data_points, replace=False)]
         residual_points.append(np.concatenate([pts, colloc]))
     return Setup(domain, data, terms, outputs, network, colloc, tuple(residual_points), recipe.selector,
-                 recipe.view, data_loss, dtype, seed, callback, journal)
+                 recipe.view, resolve_loss(data_loss, data.values), dtype, seed, callback, journal)
 
 
 def discover(domain, data: Measurements, network, library: Library, *, recipe: Recipe | None = None,
@@ -98,7 +99,9 @@ def discover(domain, data: Measurements, network, library: Library, *, recipe: R
     fit_phases, physics_phases, polish_phases; defaults in
     :data:`~pinnjax.discovery.recipe.DEFAULTS`). The residual is enforced at
     ``n_collocation`` Sobol points and at each trajectory's data points (at most
-    ``residual_data_points``; None: all). ``callback(info)``: training progress with
+    ``residual_data_points``; None: all). ``data_loss``: the data terms' loss, a name ("mse",
+    "huber"), a loss object, or a :class:`~pinnjax.discovery.relative.RelativeLoss` (its scale
+    a multiple of the data's robust standard deviation). ``callback(info)``: training progress with
     ``info["stage"]`` the stage's name. Each stage draws from its own random stream derived
     from ``seed`` and its name. ``journal``
     (:class:`~pinnjax.discovery.journal.AbstractJournal`): record every training, so a run
