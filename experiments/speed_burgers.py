@@ -128,12 +128,12 @@ def run_pinnjax(method: str, steps: int, equation: str) -> dict:
 VARIANTS = {
     "handwritten nested grad": ("handwritten", "grad"),
     "handwritten nested jvp": ("handwritten", "jvp"),
-    "pinnjax forward (default)": ("pinnjax", "forward"),
-    "pinnjax collapsed": ("pinnjax", "collapsed"),
+    "pinnjax forward": ("pinnjax", "forward"),
+    "pinnjax collapsed (default)": ("pinnjax", "collapsed"),
     "pinnjax taylor": ("pinnjax", "taylor"),
     "pinnjax reverse": ("pinnjax", "reverse"),
 }
-KS_VARIANTS = ("handwritten nested jvp", "pinnjax forward (default)", "pinnjax collapsed", "pinnjax taylor")
+KS_VARIANTS = ("handwritten nested jvp", "pinnjax forward", "pinnjax collapsed (default)", "pinnjax taylor")
 NAMES = {"burgers": "Burgers", "ks": "Kuramoto–Sivashinsky"}
 TITLES = {eq: f"Speed: {name} training step" for eq, name in NAMES.items()}
 

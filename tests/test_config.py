@@ -88,7 +88,8 @@ def test_burgers_config_builds_the_zoo_problem():
     adam, bfgs = exp.phases
     assert adam == pj.Adam(1000, 1e-3) and bfgs == pj.BFGS(8000)
     assert isinstance(exp.network, pj.MLP) and (exp.network.width, exp.network.depth) == (20, 3)
-    assert exp.solve_kwargs == {"seed": 0, "dtype": "float64", "method": "forward", "chunk": 100,
+    method = pj.engine.derivatives.DEFAULT_METHOD
+    assert exp.solve_kwargs == {"seed": 0, "dtype": "float64", "method": method, "chunk": 100,
                                 "resample_every": 1000, "scale_inputs": True, "balancing": None}
     assert exp.output == {"dir": "runs", "checkpoint_every": 1000, "loggers": []}
 

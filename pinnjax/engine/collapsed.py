@@ -125,20 +125,23 @@ def _add(prim, args):
     return _Series([r if r is None else jnp.broadcast_to(r, shape) for r in rows])
 
 
-def _product(args, basis):
+def _product(prim, params, args, basis):
     a, b = args
     if isinstance(a, _Series) and isinstance(b, _Series):
         return _Series(basis.product(a.rows, b.rows))
-    return _scaling(lax.mul_p, {}, args)
+    return _scaling(prim, params, args)
 
 
-def _quotient(args, basis):
+def _quotient(prim, params, args, basis):
     a, b = args
     if not isinstance(b, _Series):
-        return _scaling(lax.div_p, {}, args)
+        return _scaling(prim, params, args)
     z = b.rows[0]
     recip = [(-1.0) ** j * math.factorial(j) / z ** (j + 1) for j in range(basis.degree + 1)]
-    return _product((a, _Series(basis.compose(recip, b.rows))), basis)
+    inverse = _Series(basis.compose(recip, b.rows))
+    if not isinstance(a, _Series):
+        return _Series([None if r is None else a * r for r in inverse.rows])
+    return _Series(basis.product(a.rows, inverse.rows))
 
 
 def _piecewise(prim, args):
@@ -181,9 +184,9 @@ def _apply(eqn, args, basis):
     if name in ("add", "sub", "add_any"):
         return _add(prim, args)
     if name == "mul":
-        return _product(args, basis)
+        return _product(prim, params, args, basis)
     if name == "div":
-        return _quotient(args, basis)
+        return _quotient(prim, params, args, basis)
     if name in ("max", "min", "abs"):
         return _piecewise(prim, args)
     if name in SCALING:

@@ -5,7 +5,7 @@ all m fields. :func:`derivative_function` turns it into a function
 ``x: (d,) -> {name: scalar}`` computing the requested field derivatives, and
 :func:`evaluate_derivatives` applies that over a batch ``(N, d) -> {name: (N,)}``.
 
-Three mechanisms are available (``method=``):
+Four mechanisms are available (``method=``):
 
 - ``"forward"``: nested forward mode, one ``jax.jvp`` per differentiation.
 - ``"collapsed"``: every derivative in one pass of truncated multivariate Taylor series
@@ -17,10 +17,11 @@ Three mechanisms are available (``method=``):
 - ``"reverse"``: nested ``jax.grad`` (the textbook approach, kept as a baseline).
 
 Every distinct multi-index is computed once for all fields, and requests that lie on
-one nested pass share it. ``experiments/derivative_modes.py`` measures the three on the
-evaluation + parameter gradient a training step needs: nested forward mode is fastest
-for every order 1-4 and mixed case there (2.3x-7x faster than nested reverse, 1.9x-2.6x
-faster than Taylor mode on CPU), so it is the default (``DEFAULT_METHOD``).
+one nested pass share it. On the training-step benchmark (``experiments/speed_burgers.py``,
+2,780 points) the collapsed mode is the fastest: 1.25x a hand-written nested-jvp step on
+Burgers and 1.60x on Kuramoto–Sivashinsky, where nested forward mode is 0.65x; so it is the
+default (``DEFAULT_METHOD``). ``experiments/derivative_modes.py`` compares forward, Taylor
+and reverse mode on single derivatives.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .series import Basis
 
 PointFunction = Callable[[jax.Array], jax.Array]
 METHODS = ("forward", "collapsed", "taylor", "reverse")
-DEFAULT_METHOD = "forward"
+DEFAULT_METHOD = "collapsed"
 
 
 def _unit(x: jax.Array, axis: int) -> jax.Array:

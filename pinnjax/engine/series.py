@@ -56,8 +56,8 @@ class Basis:
         rows: list = [x] + [None] * (len(self) - 1)
         for a in range(axis_count):
             k = self.position.get((a,))
-            if k is not None:
-                rows[k] = jnp.zeros_like(x).at[a].set(1.0)
+            if k is not None:  # from the shape only: under vmap it stays one unbatched constant
+                rows[k] = jnp.zeros(x.shape, x.dtype).at[a].set(1.0)
         return rows
 
     def product(self, a: list, b: list) -> list:
