@@ -1,9 +1,10 @@
 """Networks for PINNs, as Equinox modules mapping ONE point to its field values.
 
 Every network's ``__call__(x)`` takes ``x: (in_size,)`` and returns ``(out_size,)``; the
-engine vmaps over points and differentiates with ``jax.jvp`` / ``jax.experimental.jet``,
-so everything here is built from smooth ``jnp`` ops with no data-dependent Python
-control flow. Hyperparameters are static fields; weights are arrays (the trainable
+engine vmaps over points and differentiates by interpreting the network's jaxpr on
+Taylor series (the collapsed mode) or with ``jax.jvp`` / ``jax.experimental.jet``, so
+everything here is built from smooth ``jnp`` ops with no data-dependent Python control
+flow. Hyperparameters are static fields; weights are arrays (the trainable
 leaves, ``eqx.filter(model, eqx.is_inexact_array)``).
 
 - :class:`MLP`: tanh (by default) multilayer perceptron with a linear output layer.
