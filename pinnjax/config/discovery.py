@@ -5,6 +5,7 @@
 kind: discovery
 name: heat
 data: {files: [heat.npz], coordinates: [x, t], field: u}   # or reference: {type: burgers}
+# several fields, one equation each: data: {files: [pair.npz], fields: [u, v]}, lhs: [u_t, v_t]
 library: {degree: 2, order: 2}
 network: {type: mlp, width: 20, depth: 3}
 fit: [{type: adam, steps: 500, learning_rate: 3.0e-3}, {type: lbfgs, steps: 1500}]
@@ -73,7 +74,7 @@ class DiscoveryExperiment:
     data: Measurements
     domain: object
     library: Library
-    lhs: str
+    lhs: str | tuple[str, ...]  # one per field for several
     seeds: tuple[int, ...]
     make_network: Callable
     options: dict  # the options of default_recipe (pinnjax.discovery.recipe.DEFAULTS's keys)
@@ -103,7 +104,7 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
     subsampled to ``n_points`` and given Gaussian ``noise`` (a fraction of std(field))."""
     node = require_mapping(node, path, "the data: {reference: {type: ...}} or {files: [...]}", line)
     p = take(node, R.DISCOVERY_DATA, path)
-    coords, field = tuple(p["coordinates"]), p["field"]
+    coords, field = tuple(p["coordinates"]), _fields(p, node, path)
     bad = [c for c in coords if not c.isidentifier()]
     if bad or len(set(coords)) != len(coords):
         raise ConfigError(join(path, "coordinates"), f"coordinates must be distinct names like x and t, got {list(coords)}",
@@ -115,6 +116,9 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
                           f"for the field {field!r})", line_of(node))
     if p["reference"] is not None:
         where, ref_line = join(path, "reference"), line_of(node, "reference")
+        if not isinstance(field, str):
+            raise ConfigError(join(path, "fields"), f"a built-in reference gives one field; for the fields "
+                              f"{list(field)} give files: [a.npz] with one column per field", line_of(node, "fields"))
         points, values, _ = build_reference(require_mapping(p["reference"], where, "the reference", ref_line),
                                             coords, (field,), base_dir, where)
         data = _data_error(where, ref_line, lambda: measurements(points, values, coords, field, where=where))
@@ -129,13 +133,30 @@ def build_data(node, base_dir: Path, line=None, path: str = "data") -> tuple[Mea
         data = _data_error(where, files_line, lambda: load_measurements(resolved, coords, field, p["trajectory_column"]))
         source = {"files": [str(f.resolve()) for f in resolved]}
     rng = np.random.default_rng(p["seed"])
-    if p["n_points"] is not None:
-        rows = draw_rows(len(data), p["n_points"], rng, join(path, "n_points"), line_of(node, "n_points"))
-        data = measurements(data.points[rows], data.values[rows], coords, field, data.trajectory[rows])
+    if p["n_points"] is not None:  # measured values (several fields: over all of them)
+        data = data.subset(draw_rows(len(data), p["n_points"], rng, join(path, "n_points"), line_of(node, "n_points")))
     noise = build_noise(p["noise"], join(path, "noise"), line_of(node, "noise"))
-    if noise.active:
-        data = measurements(data.points, noise.apply(data.values, rng), coords, field, data.trajectory)
+    if noise.active:  # each field's noise a fraction of its own values' std
+        values = data.values.copy()
+        for f in range(len(data.fields)):
+            rows = slice(None) if data.component is None else data.component == f
+            values[rows] = noise.apply(data.values[rows], rng)
+        data = dataclasses.replace(data, values=values)
     return data, {**source, "noise": p["noise"], "n_points": len(data), "seed": p["seed"]}
+
+
+def _fields(p: dict, node, path: str) -> str | tuple[str, ...]:
+    """``field`` (one name), or ``fields`` (several: one equation each; not both)."""
+    if p["fields"] is None:
+        return p["field"]
+    fields = tuple(p["fields"])
+    if "field" in node:
+        raise ConfigError(join(path, "fields"), "give field (one) or fields (several), not both",
+                          line_of(node, "fields"))
+    if any(not f.isidentifier() for f in fields) or len(set(fields)) != len(fields):
+        raise ConfigError(join(path, "fields"), f"fields must be distinct names like u and v, got {list(fields)}",
+                          line_of(node, "fields"))
+    return fields[0] if len(fields) == 1 else fields
 
 
 # ---------------------------------------------------------------- library, lhs
@@ -144,21 +165,34 @@ def build_library(node, data: Measurements, domain, line=None, path: str = "libr
     node = require_mapping(node, path, "the library: {degree, order, extra}", line)
     p = take(node, R.LIBRARY, path)
     spatial = domain.geometry.coordinate_names if isinstance(domain, SpaceTime) else data.coordinates
-    library = polynomial_library([data.field], spatial, p["degree"], p["order"])
+    library = polynomial_library(data.fields, spatial, p["degree"], p["order"])
     extra = p["extra"]
     for i, text in enumerate(extra):
         where, item_line = f"{path}.extra[{i}]", line_of(extra, i) or line_of(node, "extra")
-        _wrap(where, item_line, lambda t=text: parse_expression(t, fields=(data.field,), coordinates=data.coordinates))
+        _wrap(where, item_line, lambda t=text: parse_expression(t, fields=data.fields, coordinates=data.coordinates))
     return library + Library(tuple(extra)) if extra else library
 
 
-def _lhs(value, data: Measurements, library: Library, config) -> str:
-    lhs = value or f"{data.field}_{data.coordinates[-1]}"
-    line = line_of(config, "lhs")
-    derivative = parse_derivative_name(lhs, (data.field,), data.coordinates)
+def _lhs(value, data: Measurements, library: Library, config) -> str | tuple[str, ...]:
+    """The lhs: one name (one field), or one per field in the fields' order (several)."""
+    line, fields, time = line_of(config, "lhs"), data.fields, data.coordinates[-1]
+    if len(fields) == 1:
+        if value is not None and not (isinstance(value, str) and value.isidentifier()):
+            raise ConfigError("lhs", f"lhs must be a name like {data.field}_{time}, got {value!r}", line)
+        return _one_lhs(value or f"{data.field}_{time}", data.field, data, library, line)
+    default = [f"{f}_{time}" for f in fields]
+    if value is not None and not (isinstance(value, list) and len(value) == len(fields)
+                                  and all(isinstance(v, str) and v.isidentifier() for v in value)):
+        raise ConfigError("lhs", f"with the fields {list(fields)} lhs is a list of names, one per field in that order "
+                          f"(e.g. {default}), got {value!r}", line)
+    return tuple(_one_lhs(one, f, data, library, line) for one, f in zip(value or default, fields))
+
+
+def _one_lhs(lhs: str, field: str, data: Measurements, library: Library, line) -> str:
+    derivative = parse_derivative_name(lhs, (field,), data.coordinates)
     if derivative is None:
-        raise ConfigError("lhs", f"{lhs!r} is not {data.field!r} or a derivative of it; write e.g. "
-                          f"{data.field}_{data.coordinates[-1]}", line)
+        raise ConfigError("lhs", f"{lhs!r} is not {field!r} or a derivative of it; write e.g. "
+                          f"{field}_{data.coordinates[-1]}", line)
     if derivative.order > MAX_ORDER:
         raise ConfigError("lhs", f"{lhs!r} is a derivative of order {derivative.order}; derivatives are computed up "
                           f"to order {MAX_ORDER}", line)
@@ -254,7 +288,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
     scale = domain_bounds(domain)  # discovery always scales its inputs to [-1, 1]
     periods = build_periods(periodic, data.coordinates, scale, "periodic")
     make_network = _network_maker(network_node, periods, data.coordinates, scale, top["dtype"])
-    make_network(len(data.coordinates), data.n_trajectories, top["seeds"][0])  # report network errors now
+    make_network(len(data.coordinates), len(data.outputs()), top["seeds"][0])  # report network errors now
     options = {"selector": top["selector"], "alternate": top["alternate"], "penalty": float(top["penalty"]),
                "screen_penalty": None if top["screen_penalty"] is None else float(top["screen_penalty"]),
                "stable_fraction": None if top["stable_fraction"] is None else float(top["stable_fraction"]),

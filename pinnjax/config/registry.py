@@ -309,7 +309,8 @@ D, S = DEFAULTS, SETUP_DEFAULTS
 PENALTY = Range("float", 0, 100, note="a fraction of var(lhs)", hint="e.g. 5.0e-2")
 DISCOVERY_TOP = {
     "kind": (("discovery",), "discovery"), "name": ("runname", REQUIRED), "data": ("mapping", REQUIRED),
-    "library": ("mapping", {}), "lhs": ("name", None), "selector": (tuple(SELECTORS), D["selector"]),
+    "library": ("mapping", {}), "lhs": ("any", None),  # a name, or a list: one per field (checked in build)
+    "selector": (tuple(SELECTORS), D["selector"]),
     "alternate": ("bool", D["alternate"]), "penalty": (PENALTY, D["penalty"]),
     "screen_penalty": (PENALTY, D["screen_penalty"]), "max_rounds": (Range("posint", hi=100), D["max_rounds"]),
     "max_widenings": (Range("nonnegint", hi=100), D["max_widenings"]), "weak_form": ("bool", D["weak_form"]),
@@ -340,6 +341,7 @@ NOISE = {"level": (Range("float", 0, 10, note="the noise level, a fraction of th
          "outlier_size": (Range("float", 0, 1e3, note="the outliers' size in standard deviations"), Noise.outlier_size)}
 DISCOVERY_DATA = {
     "reference": ("mapping", None), "files": ("files", None), "field": ("name", "u"), "coordinates": ("names", ["x", "t"]),
+    "fields": ("names", None),  # several fields (one equation each), instead of field
     "n_points": (POINT_COUNT, None),
     "noise": ("any", 0.0),  # a level (fraction of the field's std) or a NOISE mapping
     "seed": (SEED, 0), "trajectory_column": ("str", "trajectory"),

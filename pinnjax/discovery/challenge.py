@@ -52,7 +52,8 @@ class Challenge(AbstractStage):
     """Retrain with each of the ``challengers`` most promising dropped terms added (ranked
     on the last screen's matrix) and admit the best one when the data need it (misfit lower
     than the control's, the current set retrained alike, by more than its resolution);
-    repeat at most ``max_added`` times.
+    repeat at most ``max_added`` times (per equation: a system of F equations may add
+    ``max_added`` × F terms, one per round, ranked over all its equations).
     ``pde_weight``: the residual's weight against the data's 1 (as the polish's)."""
 
     phases: Sequence = (LBFGS(3000),)
@@ -76,7 +77,7 @@ class Challenge(AbstractStage):
             return state
         screen_theta, screen_y = state.screens[-1][0]
         evidence = dict(state.evidence)
-        for _ in range(self.max_added):
+        for _ in range(self.max_added * setup.terms.n_equations):
             ranked = ranked_additions(screen_theta, screen_y, state.mask)[: self.challengers]
             if not ranked:
                 break

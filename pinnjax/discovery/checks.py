@@ -10,10 +10,11 @@ from .uncertainty import describe_region, regional_misfits
 
 
 def data_residuals(result, data: Measurements, outputs) -> tuple[np.ndarray, np.ndarray]:
-    """(points (N, d), prediction − data (N,)) of the trained network, every trajectory."""
+    """(points (N, d), prediction − data (N,)) of the trained network, every trajectory
+    (and field: ``outputs`` one per :attr:`Measurements.channel`)."""
     points, residuals = [], []
     for j, out in enumerate(outputs):
-        pts, vals = data.of_trajectory(j)
+        pts, vals = data.of_channel(j)
         points.append(pts)
         residuals.append(np.asarray(result.predict(pts, [out])[out], float) - vals)
     return np.concatenate(points), np.concatenate(residuals)

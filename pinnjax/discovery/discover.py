@@ -14,18 +14,21 @@ from a wider first set and keep the better fit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..geometry.shapes import Box, Interval, Rectangle
 from ..geometry.spacetime import SpaceTime
 from .data import DataError, Measurements
-from .equation import DiscoveryResult, Equation
-from .evaluation import LibraryTerms
+from .equation import DiscoveryResult
+from .evaluation import make_terms
 from .journal import AbstractJournal
 from .library import Library
 from .recipe import SETUP_DEFAULTS, Recipe, default_recipe
 from .relative import resolve_loss
 from .stages import stream
+from .strategies import PerEquation
 from .training import Setup
 
 
@@ -58,8 +61,9 @@ def check_data(domain, data: Measurements, library: Library) -> None:
                         "least as many points as terms: add data or shrink the library")
 
 
-def make_setup(domain, data: Measurements, network, library: Library, recipe: Recipe, *, lhs: str | None = None,
-               seed: int = 0, callback=None, n_collocation: int = SETUP_DEFAULTS["n_collocation"],
+def make_setup(domain, data: Measurements, network, library: Library, recipe: Recipe, *,
+               lhs: str | Sequence[str] | None = None, seed: int = 0, callback=None,
+               n_collocation: int = SETUP_DEFAULTS["n_collocation"],
                residual_data_points: int | None = SETUP_DEFAULTS["residual_data_points"],
                data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"],
                journal: AbstractJournal | None = None) -> Setup:
@@ -70,27 +74,31 @@ def make_setup(domain, data: Measurements, network, library: Library, recipe: Re
     if residual_data_points is not None and residual_data_points < 0:
         raise ValueError(f"residual_data_points must be >= 0 or None (all data points), got {residual_data_points}")
     coords = tuple(domain.coordinate_names)
-    terms = LibraryTerms(library, data.field, coords, lhs or f"{data.field}_{coords[-1]}")
-    outputs = (data.field,) if data.n_trajectories == 1 else tuple(f"{data.field}{j}" for j in range(data.n_trajectories))
+    terms = make_terms(library, data.fields, coords, lhs)
     colloc = domain.sample("interior", n_collocation, "sobol", stream(seed, "collocation")).points
     rng, residual_points = stream(seed, "residual-points"), []
-    for j in range(len(outputs)):
-        pts, _ = data.of_trajectory(j)
+    for j in range(data.n_trajectories):
+        pts = data.trajectory_points(j)
         if residual_data_points is not None and len(pts) > residual_data_points:
             pts = pts[rng.choice(len(pts), residual_data_points, replace=False)]
         residual_points.append(np.concatenate([pts, colloc]))
-    return Setup(domain, data, terms, outputs, network, colloc, tuple(residual_points), recipe.selector,
+    selector = recipe.selector if len(data.fields) == 1 else PerEquation(recipe.selector, len(data.fields))
+    return Setup(domain, data, terms, data.outputs(), network, colloc, tuple(residual_points), selector,
                  recipe.view, resolve_loss(data_loss, data.values), dtype, seed, callback, journal)
 
 
 def discover(domain, data: Measurements, network, library: Library, *, recipe: Recipe | None = None,
-             lhs: str | None = None, seed: int = 0, callback=None, n_collocation: int = SETUP_DEFAULTS["n_collocation"],
+             lhs: str | Sequence[str] | None = None, seed: int = 0, callback=None,
+             n_collocation: int = SETUP_DEFAULTS["n_collocation"],
              residual_data_points: int | None = SETUP_DEFAULTS["residual_data_points"],
              data_loss=SETUP_DEFAULTS["data_loss"], dtype: str = SETUP_DEFAULTS["dtype"],
              journal: AbstractJournal | None = None, **options) -> DiscoveryResult:
     """Discover ``lhs = Θ ξ`` (default lhs: the field's derivative in the last coordinate)
     from ``data`` (:class:`Measurements`, one or more trajectories; ``network`` maps the
-    coordinates to one output per trajectory).
+    coordinates to one output per trajectory). Data of several fields: one equation per
+    field over the one ``library`` (``lhs`` one name per field), each selected on its own,
+    all trained together; the result's equation is a :class:`~.equation.System` and the
+    network has one output per trajectory and field (:meth:`Measurements.outputs`).
 
     ``recipe``: the stages to run (:class:`~pinnjax.discovery.recipe.Recipe`); without one,
     :func:`~pinnjax.discovery.recipe.default_recipe` builds it from ``options`` (selector,
@@ -115,7 +123,7 @@ def discover(domain, data: Measurements, network, library: Library, *, recipe: R
                        n_collocation=n_collocation, residual_data_points=residual_data_points,
                        data_loss=data_loss, dtype=dtype, journal=journal)
     state = recipe.run(setup)
-    freq = {} if state.frequencies is None else dict(zip(library.terms, map(float, state.frequencies)))
+    freq = {} if state.frequencies is None else dict(zip(setup.terms.terms, map(float, state.frequencies)))
     selection = state.start[1] if state.start else state.matrix
-    return DiscoveryResult(Equation(setup.terms.lhs, library.terms, state.xi), freq, list(state.rounds),
-                           state.result, selection, state.checks)
+    return DiscoveryResult(setup.terms.equation(state.xi), freq, list(state.rounds), state.result, selection,
+                           state.checks)

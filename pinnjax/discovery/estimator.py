@@ -17,7 +17,7 @@ from ..nn.networks import MLP
 from .checks import check_warnings
 from .data import Measurements, measurements
 from .discover import discover, domain_from_data
-from .equation import DiscoveryResult
+from .equation import DiscoveryResult, System
 from .library import Library, polynomial_library
 from .recipe import SETUP_DEFAULTS, Recipe, default_recipe
 
@@ -28,7 +28,8 @@ def default_network(n_in: int, n_out: int, seed: int):
 
 
 class PDEDiscovery:
-    """Discover a PDE ``lhs = Θ(u) ξ`` from measurements of one field.
+    """Discover a PDE ``lhs = Θ(u) ξ`` from measurements of one field, or one equation per
+    field from measurements of several (``equation_`` is then a :class:`~.equation.System`).
 
     ``library``: candidate terms (default: polynomial degree 2 × derivatives to order 3
     in the spatial coordinates). ``recipe``: the stages to run
@@ -38,7 +39,7 @@ class PDEDiscovery:
     max_rounds, max_widenings, weak_form, test_width, polish_pde_weight, challengers, fit_phases,
     physics_phases, polish_phases; their defaults are
     :data:`~pinnjax.discovery.recipe.DEFAULTS`, the same as a YAML config's). ``network``: a
-    function ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory).
+    function ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory and field).
     ``n_collocation``, ``residual_data_points``, ``data_loss``, ``dtype``: see
     :func:`~pinnjax.discovery.discover`. ``callback(info)``: training progress. ``journal``:
     records every training so a crashed fit run again continues where it stopped (see
@@ -46,7 +47,8 @@ class PDEDiscovery:
     ``seeds``: run once per seed; the equation is the first seed's, ``frequencies_`` count
     selections over seeds × bootstrap resamples.
     After :meth:`fit`: ``equation_``, ``coef_`` (K,), ``mask_`` (K,), ``frequencies_``
-    ({term: fraction}), ``results_`` (one :class:`DiscoveryResult` per seed).
+    ({term: fraction}), ``results_`` (one :class:`DiscoveryResult` per seed); for a system
+    of F fields (F·K,), equation by equation, and the terms labelled ``"lhs:term"``.
     """
 
     def __init__(self, library: Library | None = None, *, lhs: str | None = None, recipe: Recipe | None = None,
@@ -66,8 +68,10 @@ class PDEDiscovery:
                               "data_loss": data_loss, "dtype": dtype}
         self.results_: list[DiscoveryResult] = []
 
-    def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"), field: str = "u") -> PDEDiscovery:
-        """Fit to :class:`Measurements`, or to ``points`` (N, d) and ``values`` (N,)."""
+    def fit(self, data, values=None, coordinates: Sequence[str] = ("x", "t"),
+            field: str | Sequence[str] = "u") -> PDEDiscovery:
+        """Fit to :class:`Measurements`, or to ``points`` (N, d) and ``values`` (N,) (several
+        fields: ``field`` their names and ``values`` (N, F))."""
         if not isinstance(data, Measurements):
             if values is None:
                 raise TypeError("fit(points, values): give the values (N,) with the points (N, d), "
@@ -75,9 +79,9 @@ class PDEDiscovery:
             data = measurements(data, values, coordinates, field)
         domain = self.domain or domain_from_data(data)
         spatial = [c for c in data.coordinates if c != data.coordinates[-1]] or list(data.coordinates)
-        library = self.library or polynomial_library([data.field], spatial, degree=2, order=3)
+        library = self.library or polynomial_library(data.fields, spatial, degree=2, order=3)
         self.results_ = [
-            discover(domain, data, self.network(len(data.coordinates), data.n_trajectories, seed), library,
+            discover(domain, data, self.network(len(data.coordinates), len(data.outputs()), seed), library,
                      recipe=self.recipe, lhs=self.lhs, seed=seed, callback=self.callback, journal=self.journal,
                      **self.setup_options)
             for seed in self.seeds
@@ -123,6 +127,10 @@ class PDEDiscovery:
         """Print the equation, and the selection frequency of every term ever selected."""
         self._check_fitted()
         print(self.equations()[0])
+        if isinstance(self.equation_, System):  # a system: each equation's 95 % intervals
+            for entry in self.results_[0].per_equation():
+                print(f"  {entry['lhs']} 95 % intervals: " + ", ".join(
+                    f"{t} [{lo:.5g}, {hi:.5g}]" for t, (lo, hi) in entry["intervals"].items()))
         freq = {t: f for t, f in self.frequencies_.items() if f > 0}
         if freq:
             print("selected in: " + ", ".join(f"{t} {f:.0%}" for t, f in freq.items()))

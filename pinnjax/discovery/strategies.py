@@ -1,6 +1,7 @@
 """Strategy objects a discovery recipe is made of: the selector (which terms a sparse
 regression keeps), the view of the library (what the regression reads from a network)
-and the bootstrap (how often a selection survives resampling).
+and the bootstrap (how often a selection survives resampling); a system's selection runs
+per equation (:class:`PerEquation`).
 
 >>> STLSQ().select(theta, y, np.random.default_rng(0), penalty=0.05)    # doctest: +SKIP
 (0.01, array([False,  True, ...]))
@@ -14,7 +15,7 @@ import dataclasses
 import numpy as np
 
 from .ensemble import resampled_stlsq
-from .evaluation import LibraryTerms, stacked_matrix
+from .evaluation import AbstractTerms
 from .sparse import choose_l1, choose_threshold, lasso
 from .weak import TEST_WIDTH, WeakForm, check_test_width, fits_grid
 
@@ -55,6 +56,34 @@ class L1(AbstractSelector):
 
     def resampled(self, theta, y, level, rows):
         return np.array([lasso(theta[r], y[r], level) != 0 for r in rows])
+
+
+@dataclasses.dataclass(frozen=True)
+class PerEquation(AbstractSelector):
+    """A system's selection: ``selector`` run on each of ``n`` equations separately. Θ is
+    block-diagonal with ``n`` equal blocks (:class:`~.evaluation.SystemTerms`), so each
+    equation's penalty and validation error are its own, as if it were discovered alone;
+    the level is one per equation (a list)."""
+
+    selector: AbstractSelector
+    n: int
+
+    def _blocks(self, theta, y):
+        m, k = len(y) // self.n, theta.shape[1] // self.n
+        return [(theta[f * m:(f + 1) * m, f * k:(f + 1) * k], y[f * m:(f + 1) * m], slice(f * k, (f + 1) * k))
+                for f in range(self.n)]
+
+    def select(self, theta, y, rng, penalty, mask=None):
+        picks = [self.selector.select(t, yy, rng, penalty, mask=None if mask is None else mask[cols])
+                 for t, yy, cols in self._blocks(theta, y)]
+        return [level for level, _ in picks], np.concatenate([kept for _, kept in picks])
+
+    def resampled(self, theta, y, level, rows):
+        # equation f's resample: the draws at positions f·m..(f+1)·m, modulo m (each draw is
+        # uniform over all n·m rows, so modulo m it is uniform over the equation's m rows)
+        m = len(y) // self.n
+        return np.concatenate([self.selector.resampled(t, yy, level[f], rows[:, f * m:(f + 1) * m] % m)
+                               for f, (t, yy, _) in enumerate(self._blocks(theta, y))], axis=1)
 
 
 SELECTORS = {"stlsq": STLSQ, "l1": L1}
@@ -103,7 +132,7 @@ class AbstractView(abc.ABC):
     stacked over trajectories."""
 
     @abc.abstractmethod
-    def matrix(self, terms: LibraryTerms, result, setup) -> tuple[np.ndarray, np.ndarray]:
+    def matrix(self, terms: AbstractTerms, result, setup) -> tuple[np.ndarray, np.ndarray]:
         """The library and lhs of ``result``'s network, for the run described by ``setup``."""
 
     def available(self, n_coordinates: int) -> bool:
@@ -116,7 +145,7 @@ class PointwiseView(AbstractView):
     """Values of the network's derivatives at the run's collocation points."""
 
     def matrix(self, terms, result, setup):
-        return stacked_matrix(terms, result, setup.collocation, setup.outputs)
+        return terms.stacked(result, setup.collocation, setup.outputs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +162,7 @@ class WeakView(AbstractView):
 
     def matrix(self, terms, result, setup):
         weak = WeakForm(setup.data.points.min(axis=0), setup.data.points.max(axis=0), self.width)
-        return stacked_matrix(terms, result, weak.points, setup.outputs, weak)
+        return terms.stacked(result, weak.points, setup.outputs, weak)
 
     def available(self, n_coordinates):
         return fits_grid(self.width, n_coordinates)

@@ -16,7 +16,7 @@ from ..problem.problem import Coefficient, Problem
 from ..problem.terms import PDE, Data
 from .data import Measurements
 from .early_stop import ValidationStop
-from .evaluation import LibraryTerms
+from .evaluation import AbstractTerms
 from .journal import AbstractJournal, train
 from .sparse import refit
 from .strategies import AbstractSelector, AbstractView
@@ -24,14 +24,15 @@ from .strategies import AbstractSelector, AbstractView
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Setup:
-    """Fixed for one discovery run: the data, the library, where the residual is enforced
+    """Fixed for one discovery run: the data, the library, the network's ``outputs`` (one
+    per trajectory and field, :meth:`Measurements.outputs`), where the residual is enforced
     (``residual_points``: one (N_j, d) array per trajectory), where a pointwise view reads
     the library (``collocation`` (N, d)), the network to start from, the strategies, and
     the training options."""
 
     domain: object
     data: Measurements
-    terms: LibraryTerms
+    terms: AbstractTerms
     outputs: tuple[str, ...]
     network: object
     collocation: np.ndarray
@@ -62,13 +63,14 @@ class Setup:
                      tracker=tracker, journal=self.journal, stage=stage)
 
     def data_terms(self, held: np.ndarray | None = None) -> list[Data]:
-        """One Data term per trajectory, without the ``held`` rows (N,) bool."""
+        """One Data term per output (trajectory and field), without the ``held`` rows (N,) bool."""
         keep = np.ones(len(self.data), bool) if held is None else ~held
-        terms = []
+        terms, channel, several = [], self.data.channel, len(self.data.fields) > 1
         for j, out in enumerate(self.outputs):
-            rows = (self.data.trajectory == j) & keep
+            rows = (channel == j) & keep
+            name = f"data_{out}" if several else "data" if len(self.outputs) == 1 else f"data{j}"
             terms.append(Data(out, Given(self.data.points[rows], self.data.values[rows]), loss=self.data_loss,
-                              name="data" if len(self.outputs) == 1 else f"data{j}"))
+                              name=name))
         return terms
 
 
@@ -83,7 +85,7 @@ def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.ran
     with jax.enable_x64(setup.dtype == "float64"):
         compiled, _ = compile_problem(problem, setup.network)
     data = setup.data
-    stop = ValidationStop(compiled, data.points[held], data.values[held], data.trajectory[held], patience=patience)
+    stop = ValidationStop(compiled, data.points[held], data.values[held], data.channel[held], patience=patience)
     result = setup.train(problem, setup.network, phases, stage, tracker=stop)
     if stop.best_params is None:
         return result, None, 0
@@ -94,9 +96,8 @@ def joint_problem(setup: Setup, active: list[int], scale: dict[int, float], weig
     """Data + ``weight`` × the residual ``lhs - Σ_k scale[k] c_k Θ_k`` of the ``active`` terms,
     each coefficient ``c_k`` trained from 1."""
     terms = setup.data_terms()
-    for j, out in enumerate(setup.outputs):
-        terms.append(PDE(setup.terms.residual(active, scale, out), Given(setup.residual_points[j]),
-                         name="pde" if len(setup.outputs) == 1 else f"pde{j}", weight=weight))
+    for j, name, residual in setup.terms.residuals(active, scale, setup.outputs):
+        terms.append(PDE(residual, Given(setup.residual_points[j]), name=name, weight=weight))
     return Problem(setup.domain, setup.outputs, terms, coefficients={f"c{k}": Coefficient(1.0) for k in active})
 
 

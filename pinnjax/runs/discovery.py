@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 
 from ..config.discovery import DiscoveryExperiment
-from ..discovery import PDEDiscovery
+from ..discovery import PDEDiscovery, System
 from .experiment import versions, write_atomic
 from .journal import DIRECTORY, FileJournal
 
@@ -72,9 +72,11 @@ def _failed(r) -> str | None:
 
 
 def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versions: dict) -> dict:
+    """The run's summary; with several fields also ``system`` (and per seed): each field's
+    equation, kept coefficients, their intervals and the terms' selection frequencies."""
     eq = model.equation_
     failures = [f"seed {s}: {why}" for s, r in zip(exp.seeds, model.results_) if (why := _failed(r))]
-    return {
+    summary = {
         "name": exp.name, "status": "failed" if failures else "ok", "failures": failures,
         "equation": str(eq), "equations": model.equations(), "lhs": eq.lhs, "terms": list(eq.terms),
         "coefficients": eq.active(), "mask": eq.mask.tolist(), "frequencies": model.frequencies_,
@@ -90,3 +92,8 @@ def summarize(exp: DiscoveryExperiment, model: PDEDiscovery, wall: float, versio
         "data": exp.source, "wall_time": wall, "jax_version": versions["jax"], "device": versions["device"],
         "versions": versions,
     }
+    if isinstance(eq, System):
+        summary["system"] = model.results_[0].per_equation()
+        for entry, r in zip(summary["per_seed"], model.results_):
+            entry["system"] = r.per_equation()
+    return summary

@@ -158,7 +158,7 @@ def estimate_discovery(exp) -> Estimate:
     """A discovery: its recipe's fewest to most trainings and steps, per seed, at the costs
     measured (see the module's docstring)."""
     t0, seed = time.perf_counter(), exp.seeds[0]
-    network = exp.make_network(len(exp.data.coordinates), exp.data.n_trajectories, seed)
+    network = exp.make_network(len(exp.data.coordinates), len(exp.data.outputs()), seed)
     setup = make_setup(exp.domain, exp.data, network, exp.library, exp.recipe, lhs=exp.lhs, seed=seed,
                        **exp.setup_options)
     everything = list(range(setup.n_terms))
