@@ -61,7 +61,7 @@ def run_pysindy(case, noise: float, seed: int) -> list[dict]:
     out = []
     for form in ("strong", "weak"):
         t0 = time.perf_counter()
-        r = oracle(form, ref, u, case.order, case.degree, case.truth, seed)
+        r = oracle(form, ref, u, case.order, case.degree, case.truth, seed, case.fields)
         out.append({"tool": f"pysindy-{form}", "pde": case.name, "noise": noise, "seed": seed,
                     "equation": " + ".join(f"{c:.5g} {t}" for t, c in r["found"].items()) or "0",
                     "right": r["right"], "errors": r["errors"], "wall": time.perf_counter() - t0,

@@ -35,37 +35,42 @@ class Case:
     periodic: bool
     polish_phases: tuple = (pj.LBFGS(6000),)
     polish_pde_weight: float = 1.0  # KS: 10, as configs/discovery/ks.yaml (its u_t is small; see there)
+    fields: tuple = ("u",)  # several: one equation each, truth keyed "u_t:term"
 
     @property
     def library(self):
-        return polynomial_library(["u"], ["x"], self.degree, self.order)
+        return polynomial_library(list(self.fields), ["x"], self.degree, self.order)
 
     def noisy_grid(self, noise: float, seed: int):
-        """(reference, noisy field (nx, nt)) with noise × std(u) Gaussian noise."""
+        """(reference, noisy field (nx, nt)) with noise × std(u) Gaussian noise; several
+        fields: (nx, nt, F), each with noise × its own std, drawn in the fields' order."""
         ref = self.reference()
-        u = ref.fields["u"]
         rng = np.random.default_rng([seed, int(round(noise * 1000))])
-        return ref, u + noise * np.std(u) * rng.standard_normal(u.shape)
+        noisy = [f + noise * np.std(f) * rng.standard_normal(f.shape) for f in (ref.fields[n] for n in self.fields)]
+        return ref, noisy[0] if len(noisy) == 1 else np.stack(noisy, axis=-1)
 
     def grid_size(self) -> int:
         """Number of points of the reference grid."""
         return self.reference().fields["u"].size
 
     def scattered(self, noise: float, seed: int):
-        """Measurements: ``n_points`` random grid points of the noisy grid."""
+        """Measurements: ``n_points`` random grid points of the noisy grid (every field there)."""
         ref, u = self.noisy_grid(noise, seed)
-        idx = np.random.default_rng(seed).choice(u.size, self.n_points, replace=False)
-        return measurements(ref.points()[idx], u.ravel()[idx], ("x", "t"))
+        values = u.reshape(-1, len(self.fields))
+        idx = np.random.default_rng(seed).choice(len(values), self.n_points, replace=False)
+        if len(self.fields) == 1:
+            return measurements(ref.points()[idx], values[idx, 0], ("x", "t"))
+        return measurements(ref.points()[idx], values[idx], ("x", "t"), list(self.fields))
 
 
 def _mlp(width, depth):
     return lambda seed: pj.MLP(2, 1, width, depth, key=jax.random.PRNGKey(seed))
 
 
-def _periodic_mlp(width, depth):
+def _periodic_mlp(width, depth, outputs: int = 1):
     # inputs are scaled to [-1, 1] before the network, so the period in x is 2
     return lambda seed: pj.Embedded(pj.PeriodicEmbedding({0: 2.0}),
-                                    pj.MLP(3, 1, width, depth, key=jax.random.PRNGKey(seed)))
+                                    pj.MLP(3, outputs, width, depth, key=jax.random.PRNGKey(seed)))
 
 
 CASES = {
