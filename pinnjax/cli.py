@@ -377,8 +377,11 @@ def cmd_list(args) -> int:
 
 
 def _describe_discovery(exp) -> str:
-    return (f"{len(exp.data)} points of {exp.data.field} ({exp.data.n_trajectories} trajector"
-            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {exp.lhs} from a library of {len(exp.library)} terms"
+    several = len(exp.data.fields) > 1  # one equation per field
+    what = f"values of {', '.join(exp.data.fields)}" if several else f"points of {exp.data.field}"
+    lhs = ", ".join(exp.lhs) if several else exp.lhs
+    return (f"{len(exp.data)} {what} ({exp.data.n_trajectories} trajector"
+            f"{'y' if exp.data.n_trajectories == 1 else 'ies'}), {lhs} from a library of {len(exp.library)} terms"
             + _relative_loss_text(exp))
 
 
