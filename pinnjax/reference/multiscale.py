@@ -208,8 +208,8 @@ def reaction_diffusion_pair(
 
     (U = U*(1 + u), V = V*(1 + v) for prey U_t = alpha' U - beta U V and predator
     V_t = -gamma' V + delta U V). u0 = 0.4 cos(pi x), v0 = 0.3 sin(pi x) + 0.2 cos(2 pi x).
-    Defaults alpha = 2, gamma = 3 (local period 2 pi / sqrt(alpha gamma) = 2.6), d_u = 0.015,
-    d_v = 0.02, t ∈ [0, 2], grid 256 × 101; fields ``u`` and ``v``. ETDRK4 on the stacked
+    Defaults alpha = 2, gamma = 3 (local period 2 pi / sqrt(alpha gamma) = 2.6), d_u = 0.008,
+    d_v = 0.01, t ∈ [0, 2], grid 256 × 101; fields ``u`` and ``v``. ETDRK4 on the stacked
     coefficients (:func:`etdrk4_periodic_system`), ``n_internal`` modes, 2/3-rule
     dealiased, step ``dt``; L = diag(-d_u k², -d_v k²), the reaction terms in N.
 
