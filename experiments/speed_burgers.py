@@ -29,13 +29,14 @@ HERE = Path(__file__).resolve().parent
 N_PDE, N_BC, N_IC = 2540, 80, 160
 
 
-def _points(seed=0):
+def _points(seed=0, factor=1):
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    pde = np.c_[rng.uniform(-1, 1, N_PDE), rng.uniform(0, 1, N_PDE)]
-    bc = np.c_[np.where(rng.uniform(size=N_BC) < 0.5, -1.0, 1.0), rng.uniform(0, 1, N_BC)]
-    ic = np.c_[rng.uniform(-1, 1, N_IC), np.zeros(N_IC)]
+    n_pde, n_bc, n_ic = N_PDE * factor, N_BC * factor, N_IC * factor
+    pde = np.c_[rng.uniform(-1, 1, n_pde), rng.uniform(0, 1, n_pde)]
+    bc = np.c_[np.where(rng.uniform(size=n_bc) < 0.5, -1.0, 1.0), rng.uniform(0, 1, n_bc)]
+    ic = np.c_[rng.uniform(-1, 1, n_ic), np.zeros(n_ic)]
     return {"pde": pde.astype("f4"), "bc": bc.astype("f4"), "ic": ic.astype("f4")}
 
 
@@ -81,7 +82,8 @@ def run_handwritten(mode: str, steps: int, equation: str) -> dict:
     return {"ms_per_step": ms, "compile_s": compile_time}
 
 
-def run_pinnjax(method: str, steps: int, equation: str) -> dict:
+def run_pinnjax(method: str, steps: int, equation: str, factor: int = 1) -> dict:
+    """Median ms per step of pinnjax's compiled Adam chunks, with ``factor`` times the points."""
     import jax
     import numpy as np
 
@@ -89,7 +91,7 @@ def run_pinnjax(method: str, steps: int, equation: str) -> dict:
     from pinnjax.engine.compiled import compile_problem
     from pinnjax.train.loop import first_order_chunk
 
-    pts = _points()
+    pts = _points(factor=factor)
     problem = pj.Problem(
         domain=pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0),
         fields=("u",),

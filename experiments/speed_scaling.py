@@ -15,7 +15,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 from results import median, write_section
 
@@ -24,41 +23,10 @@ MODES = ("collapsed", "forward")
 
 
 def child(mode: str, factor: int, windows: int) -> dict:
-    import jax
-    import numpy as np
+    from speed_burgers import N_BC, N_IC, N_PDE, run_pinnjax
 
-    import pinnjax as pj
-    from pinnjax.engine.compiled import compile_problem
-    from pinnjax.train.loop import first_order_chunk
-
-    rng = np.random.default_rng(0)
-    n_pde, n_bc, n_ic = 2540 * factor, 80 * factor, 160 * factor
-    pde = np.c_[rng.uniform(-1, 1, n_pde), rng.uniform(0, 1, n_pde)]
-    bc = np.c_[np.where(rng.uniform(size=n_bc) < 0.5, -1.0, 1.0), rng.uniform(0, 1, n_bc)]
-    ic = np.c_[rng.uniform(-1, 1, n_ic), np.zeros(n_ic)]
-    problem = pj.Problem(
-        domain=pj.SpaceTime(pj.Interval(-1.0, 1.0), 0.0, 1.0), fields=("u",),
-        terms=[pj.PDE("u_t + u*u_x - nu*u_xx", pj.Given(pde)), pj.Dirichlet("u", 0.0, points=pj.Given(bc)),
-               pj.Initial("u", "-sin(pi*x)", points=pj.Given(ic))],
-        constants={"nu": 0.01 / np.pi})
-    compiled, arrays = compile_problem(problem, pj.MLP(2, 1, 20, 3, key=jax.random.PRNGKey(0)), method=mode,
-                                       scale_inputs=False)
-    params = {"net": arrays, "coefficients": {}}
-    optimizer = pj.Adam(1000).build()
-    batch = jax.tree_util.tree_map(lambda a: jax.numpy.asarray(a, "float32"),
-                                   compiled.draw_batch(np.random.default_rng(0)))
-    weights = compiled.initial_weights("float32")
-    run = first_order_chunk(compiled, optimizer, 100)
-    p, s, totals, _ = run(params, optimizer.init(params), batch, weights)
-    totals.block_until_ready()
-    times = []
-    for _ in range(windows):
-        t0 = time.perf_counter()
-        p, s, totals, _ = run(p, s, batch, weights)
-        totals.block_until_ready()
-        times.append((time.perf_counter() - t0) / 100)
-    ms = sorted(times)[len(times) // 2] * 1e3
-    return {"ms": ms, "points": n_pde + n_bc + n_ic}
+    out = run_pinnjax(mode, 100 * windows, "burgers", factor)
+    return {"ms": out["ms_per_step"], "points": (N_PDE + N_BC + N_IC) * factor}
 
 
 def main() -> None:

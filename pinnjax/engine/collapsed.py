@@ -23,7 +23,6 @@ import math
 
 import jax
 import jax.numpy as jnp
-from jax import lax
 from jax.extend import core
 
 from . import series as S
