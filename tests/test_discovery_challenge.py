@@ -66,6 +66,8 @@ def test_the_data_bring_back_a_dropped_reaction_and_refuse_a_spurious_term(k):
         assert trial["misfits"]["u"] < trial["misfit"] * (1 - 1 / np.sqrt(1200))
         assert found["u"] == pytest.approx(-k, rel=0.05) and found["u_xx"] == pytest.approx(D, rel=0.05)
         assert evidence["u"]["verdict"] == "kept by the data" and evidence["u"]["data_test"]["needed"]
+        # the trials ran in float32; the admitted set is trained again in the run's float64
+        assert result.rounds[-1]["dtype"] == "float64" and np.dtype(result.result.dtype) == np.float64
     else:
         assert trial["added"] == [] and list(found) == ["u_xx"]
         assert found["u_xx"] == pytest.approx(D, rel=0.05)

@@ -62,6 +62,17 @@ def test_discovery_seconds_count_each_stage_trainings_at_the_measured_costs():
     assert recipe.step_range() == (100 + 50 + 500, 100 + 50 + 3 * 500 + 2 * 500)
 
 
+def test_the_least_time_counts_joint_trainings_ended_on_a_plateau_and_the_most_their_budgets():
+    # Prune's L-BFGS 3,000 may end after the plateau's 500-step window: the least counts
+    # 500 steps of it, the most all 3,000; without a plateau both count 3,000.
+    stages = (FitData((Adam(100),), validation=0.0), Screen(), Prune((Adam(200), LBFGS(3000)), max_rounds=1))
+    costs = {("data-only", "Adam", "adam"): StepCost((1e-3, 1e-3), (0.0, 0.0)),
+             ("joint", "Adam", "adam"): StepCost((10e-3, 10e-3), (0.0, 0.0)),
+             ("joint", "LBFGS", "lbfgs"): StepCost((10e-3, 10e-3), (0.0, 0.0))}
+    assert discovery_seconds(Recipe(stages, plateau=0.1), costs, 1) == pytest.approx((0.1 + 2.0 + 5.0, 0.1 + 2.0 + 30.0))
+    assert discovery_seconds(Recipe(stages, plateau=0.0), costs, 1) == pytest.approx((0.1 + 2.0 + 30.0,) * 2)
+
+
 def estimate_then_run(tmp_path, capsys, text: str, command: str) -> tuple[int, int, float, str]:
     """The range ``pinnjax validate --estimate`` prints for ``text``, the wall time of its
     training when ``pinnjax COMMAND`` runs it, and what validate printed."""

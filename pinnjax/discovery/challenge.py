@@ -16,7 +16,9 @@ added, and admits the one with the lowest data misfit when it beats, by more tha
 misfit's resolution 1/√(2N) (:func:`~pinnjax.discovery.checks.needed_by_data`), the control:
 the current set retrained from the same network with the same budget (so further training
 alone, when the polish had not converged, is not credited to a term). Then again, at most
-``max_added`` times; the answer is the admitted term's training, or the control's. Every trial is recorded as evidence: the data misfit with and without
+``max_added`` times. The answer is the admitted terms' training (trained again in the run's
+``dtype`` when the trials ran in the recipe's ``explore_dtype``), or, when the data admit
+none, the answer trained before the challenge. Every trial is recorded as evidence: the data misfit with and without
 the term. A spurious term cannot lower the misfit beyond that resolution: one global
 coefficient absorbs about one noise variance of N, a relative change of 1/N.
 """
@@ -70,13 +72,14 @@ class Challenge(AbstractStage):
                 raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
 
     def trainings(self):
-        return self.challengers + 1, (self.challengers + 1) * self.max_added  # challengers and their control
+        # challengers and their control, and the answer trained again when a term was admitted
+        return self.challengers + 1, (self.challengers + 1) * self.max_added + 1
 
     def __call__(self, setup, state, rng):
         if state.mask is None or not state.mask.any() or not state.screens:
             return state
         screen_theta, screen_y = state.screens[-1][0]
-        evidence = dict(state.evidence)
+        evidence, admitted = dict(state.evidence), False
         for _ in range(self.max_added * setup.terms.n_equations):
             ranked = ranked_additions(screen_theta, screen_y, state.mask)[: self.challengers]
             if not ranked:
@@ -94,14 +97,21 @@ class Challenge(AbstractStage):
                               misfit=misfit,
                               misfits={setup.terms.terms[k]: m for k, m in misfits.items()},
                               added=[setup.terms.terms[best]] if added else [])
-            result, xi, matrix = trials[best] if added else control
+            if not added:  # the answer stays the one trained before (the control only compares)
+                break
+            result, xi, matrix = trials[best]
             mask = state.mask.copy()
-            mask[best] |= added
+            mask[best] = True
             state = dataclasses.replace(state, result=result, xi=xi, matrix=matrix, mask=mask)
             state = state.log(stage=self.name, trained=Equation("", setup.terms.terms, xi).active(),
                               terms=setup.named(mask))
-            if not added:
-                break
+            admitted = True
+        if admitted and setup.precision(False) != setup.precision(True):  # the answer in the run's precision
+            result, xi, matrix = physics_round(setup, state.mask, state.matrix, state.result.network, self.phases,
+                                               self.pde_weight, self.name, state.coefficients(), final=True)
+            state = dataclasses.replace(state, result=result, xi=xi, matrix=matrix)
+            state = state.log(stage=self.name, trained=Equation("", setup.terms.terms, xi).active(),
+                              terms=setup.named(state.mask), dtype=setup.precision(True))
         return dataclasses.replace(state, evidence=evidence)
 
     def _trial(self, setup, state, k: int | None):

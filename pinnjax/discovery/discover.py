@@ -84,7 +84,8 @@ def make_setup(domain, data: Measurements, network, library: Library, recipe: Re
         residual_points.append(np.concatenate([pts, colloc]))
     selector = recipe.selector if len(data.fields) == 1 else PerEquation(recipe.selector, len(data.fields))
     return Setup(domain, data, terms, data.outputs(), network, colloc, tuple(residual_points), selector,
-                 recipe.view, resolve_loss(data_loss, data.values), dtype, seed, callback, journal)
+                 recipe.view, resolve_loss(data_loss, data.values), dtype, seed, callback, journal, recipe.plateau,
+                 recipe.explore_dtype)
 
 
 def discover(domain, data: Measurements, network, library: Library, *, recipe: Recipe | None = None,
@@ -104,7 +105,7 @@ def discover(domain, data: Measurements, network, library: Library, *, recipe: R
     :func:`~pinnjax.discovery.recipe.default_recipe` builds it from ``options`` (selector,
     alternate, penalty, screen_penalty, stable_fraction, n_bootstrap, smooth_first, union_fit,
     validation, max_rounds, max_widenings, weak_form, test_width, polish_pde_weight, challengers,
-    fit_phases, physics_phases, polish_phases; defaults in
+    plateau, fit_phases, physics_phases, polish_phases; defaults in
     :data:`~pinnjax.discovery.recipe.DEFAULTS`). The residual is enforced at
     ``n_collocation`` Sobol points and at each trajectory's data points (at most
     ``residual_data_points``; None: all). ``data_loss``: the data terms' loss, a name ("mse",

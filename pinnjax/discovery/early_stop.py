@@ -51,3 +51,56 @@ class ValidationStop(Tracked):
     def restore(self, extra: dict, extra_params) -> None:
         self.best, self.best_step = float(extra.get("best", np.inf)), int(extra.get("best_step", 0))
         self.best_params = extra_params
+
+
+# Joint trainings end once the rest of their budget could lower the loss by less than this
+# fraction of its resolution √(2/N) (experiments/NOTES.md, "Discovery: speed").
+PLATEAU = 0.1
+PLATEAU_WINDOW = 500  # steps over which the rate of decrease is measured
+
+
+def check_plateau(plateau) -> None:
+    """ValueError unless ``plateau`` is a number in [0, 1]."""
+    if isinstance(plateau, bool) or not isinstance(plateau, (int, float)) or not 0.0 <= plateau <= 1.0:
+        raise ValueError(f"plateau must be a fraction in [0, 1] of the loss's statistical resolution (e.g. "
+                         f"{PLATEAU}; 0: every training runs its whole budget), got {plateau!r}")
+
+
+def loss_resolution(n_points: int) -> float:
+    """Relative standard error √(2/N) of a mean squared misfit over ``n_points`` residuals
+    with independent noise: two losses closer than this are statistically the same fit."""
+    return float(np.sqrt(2.0 / n_points))
+
+
+class PlateauStop(Tracked):
+    """``callback(info)`` that ends a training in its last phase once the rest of that
+    phase's budget, at the rate the loss fell over the last ``window`` steps, would lower
+    it by less than ``tolerance`` (relative): the remaining steps cannot change the answer
+    by an amount the data could tell apart (``tolerance`` a fraction of
+    :func:`loss_resolution`). Earlier phases always run to their end."""
+
+    def __init__(self, phases, tolerance: float, window: int = PLATEAU_WINDOW):
+        if not tolerance > 0 or isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise ValueError(f"PlateauStop needs tolerance > 0 and window >= 1, got {tolerance!r}, {window!r}")
+        self.last, self.budget = len(phases) - 1, phases[-1].steps
+        self.tolerance, self.window = tolerance, window
+        self.seen: list[tuple[int, float]] = []  # (step within the last phase, loss) at chunk ends
+
+    def __call__(self, info) -> bool:
+        state = info["state"]
+        if state.phase != self.last or state.phase_step >= self.budget:  # (a phase at its budget ends anyway)
+            return False
+        step, loss = int(state.phase_step), float(info["total"])
+        self.seen.append((step, loss))
+        earlier = [(s, value) for s, value in self.seen if s <= step - self.window]
+        if not earlier or not np.isfinite(loss) or loss <= 0:
+            return False
+        start, before = earlier[-1]
+        rate = max(before - loss, 0.0) / loss / (step - start)
+        return rate * (self.budget - step) < self.tolerance
+
+    def snapshot(self) -> tuple[dict, object]:
+        return {"seen": [[s, v] for s, v in self.seen]}, None
+
+    def restore(self, extra: dict, extra_params) -> None:
+        self.seen = [(int(s), float(v)) for s, v in extra.get("seen", [])]

@@ -44,6 +44,7 @@ from .stages import (
     checked,
     stream,
 )
+from .early_stop import PLATEAU, check_plateau
 from .strategies import (
     STLSQ,
     AbstractSelector,
@@ -60,7 +61,8 @@ DEFAULTS = {
     "selector": "stlsq", "alternate": True, "penalty": DEFAULT_PENALTY, "screen_penalty": SCREEN_PENALTY,
     "stable_fraction": STABLE_FRACTION, "n_bootstrap": 100, "smooth_first": True, "union_fit": True,
     "validation": 0.2, "max_rounds": 3, "max_widenings": MAX_WIDENINGS, "weak_form": False, "test_width": TEST_WIDTH,
-    "polish_pde_weight": 1.0, "challengers": 2,
+    "polish_pde_weight": 1.0, "challengers": 2, "plateau": PLATEAU,
+    "explore_dtype": "float32",
     "fit_phases": (Adam(3000, 1e-3), LBFGS(3000)),
     "physics_phases": (Adam(5000, 1e-3), LBFGS(8000)),
     "polish_phases": (LBFGS(6000),),
@@ -72,14 +74,25 @@ SETUP_DEFAULTS = {"n_collocation": 4000, "residual_data_points": None, "data_los
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """Stages run in order (unique names: each names its random stream), the selector every
-    selection uses and the view of the library they read."""
+    selection uses, the view of the library they read, and when a joint training may end
+    before its budget: ``plateau`` (a fraction of the data misfit's statistical resolution;
+    0: every training runs its whole budget; see :class:`~.early_stop.PlateauStop`), and the
+    precision of the trainings that only decide which terms to keep (``explore_dtype``: the
+    data-only fit, smoothing, pruning rounds, challenge trials; None: the run's ``dtype``,
+    in which the polish trains the answer)."""
 
     stages: tuple
     selector: AbstractSelector = STLSQ()
     view: AbstractView = PointwiseView()
+    plateau: float = PLATEAU
+    explore_dtype: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "stages", tuple(self.stages))
+        check_plateau(self.plateau)
+        if self.explore_dtype not in (None, "float32", "float64"):
+            raise ValueError(f"explore_dtype must be 'float32', 'float64' or None (the run's dtype), got "
+                             f"{self.explore_dtype!r}")
         bad = [s for s in self.stages if not isinstance(s, AbstractStage)]
         if bad:
             raise TypeError(f"a recipe's stages must be stages (FitData, Screen, ...), got {type(bad[0]).__name__}")
@@ -137,7 +150,11 @@ def default_recipe(**given) -> Recipe:
     a whole-library round before the main selection, ``union_fit``: also select on the
     data-only fit; ``weak_form``: every selection reads the weak form (``test_width``);
     ``challengers``: how many dropped terms the data test after the polish (0: none; see
-    :class:`~pinnjax.discovery.challenge.Challenge`)."""
+    :class:`~pinnjax.discovery.challenge.Challenge`); ``plateau``: joint trainings end once the
+    rest of their budget could change the loss by less than this fraction of its statistical
+    resolution (0: run every budget to its end); ``explore_dtype``: the precision of every
+    training before the polish (the polish trains the answer in the run's ``dtype``; without
+    polish phases everything trains in ``dtype``)."""
     o = options(**given)
     check_sparsity_options(o["penalty"], o["screen_penalty"], o["stable_fraction"])
     retraining = [k for k in ("alternate", "smooth_first") if o[k]]
@@ -174,5 +191,7 @@ def default_recipe(**given) -> Recipe:
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))
     view = weak if o["weak_form"] else PointwiseView()
-    return Recipe(tuple(stages), as_selector(o["selector"]), view)
+    # without a polish the pruning rounds train the answer: in the run's precision
+    explore = o["explore_dtype"] if o["alternate"] and o["polish_phases"] else None
+    return Recipe(tuple(stages), as_selector(o["selector"]), view, o["plateau"], explore)
 

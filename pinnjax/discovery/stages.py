@@ -237,10 +237,11 @@ class Polish(AbstractStage):
         if not mask.any() or (self.only_for_probation and not on_probation.any()):
             return state
         network = state.result.network
-        final = physics_round(setup, mask, state.matrix, network, self.phases, self.pde_weight, self.name)
+        final = physics_round(setup, mask, state.matrix, network, self.phases, self.pde_weight, self.name,
+                              final=True)
         if on_probation.any():
             without = physics_round(setup, mask & ~on_probation, state.matrix, network, self.phases,
-                                    self.pde_weight, self.name)
+                                    self.pde_weight, self.name, final=True)
             misfits = [data_misfit(r[0], setup.data, setup.outputs) for r in (final, without)]
             keep = bool(needed_by_data(*misfits, len(setup.data)))
             state = state.log(stage="probation", terms=setup.named(on_probation), misfit_with=misfits[0],

@@ -15,7 +15,7 @@ from ..problem.points import Given
 from ..problem.problem import Coefficient, Problem
 from ..problem.terms import PDE, Data
 from .data import Measurements
-from .early_stop import ValidationStop
+from .early_stop import PlateauStop, ValidationStop, loss_resolution
 from .evaluation import AbstractTerms
 from .journal import AbstractJournal, train
 from .sparse import refit
@@ -28,7 +28,8 @@ class Setup:
     per trajectory and field, :meth:`Measurements.outputs`), where the residual is enforced
     (``residual_points``: one (N_j, d) array per trajectory), where a pointwise view reads
     the library (``collocation`` (N, d)), the network to start from, the strategies, and
-    the training options."""
+    the training options (``plateau``: see :class:`~.early_stop.PlateauStop`; ``dtype``: the
+    answer's precision, ``explore_dtype``: that of the trainings that only decide, None: ``dtype``)."""
 
     domain: object
     data: Measurements
@@ -44,6 +45,8 @@ class Setup:
     seed: int = 0
     callback: Callable | None = None
     journal: AbstractJournal | None = None
+    plateau: float = 0.0
+    explore_dtype: str | None = None
 
     @property
     def n_terms(self) -> int:
@@ -57,9 +60,17 @@ class Setup:
         cb = self.callback
         return None if cb is None else (lambda info: cb({**info, "stage": stage}))
 
-    def train(self, problem, network, phases, stage: str, tracker=None):
-        """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal)."""
-        return train(problem, network, phases, dtype=self.dtype, seed=self.seed, callback=self.tagged(stage),
+    def precision(self, final: bool) -> str:
+        """The dtype of a training: ``dtype`` for one that trains the answer (``final``), else
+        ``explore_dtype`` (or ``dtype`` without one)."""
+        return self.dtype if final or self.explore_dtype is None else self.explore_dtype
+
+    def train(self, problem, network, phases, stage: str, tracker=None, final: bool = False):
+        """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal), in
+        :meth:`precision`; without a ``tracker``, ended on a plateau of the loss when ``plateau`` > 0."""
+        if tracker is None and self.plateau > 0:
+            tracker = PlateauStop(phases, self.plateau * loss_resolution(len(self.data)))
+        return train(problem, network, phases, dtype=self.precision(final), seed=self.seed, callback=self.tagged(stage),
                      tracker=tracker, journal=self.journal, stage=stage)
 
     def data_terms(self, held: np.ndarray | None = None) -> list[Data]:
@@ -82,7 +93,7 @@ def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.ran
     problem = Problem(setup.domain, setup.outputs, setup.data_terms(held))
     if not held.any():
         return setup.train(problem, setup.network, phases, stage), None, 0
-    with jax.enable_x64(setup.dtype == "float64"):
+    with jax.enable_x64(setup.precision(False) == "float64"):
         compiled, _ = compile_problem(problem, setup.network)
     data = setup.data
     stop = ValidationStop(compiled, data.points[held], data.values[held], data.channel[held], patience=patience)
@@ -102,9 +113,10 @@ def joint_problem(setup: Setup, active: list[int], scale: dict[int, float], weig
 
 
 def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str,
-                  start: np.ndarray | None = None):
+                  start: np.ndarray | None = None, final: bool = False):
     """Retrain network + coefficients of the terms in ``mask`` on data + ``weight`` × residual,
-    from ``network``; returns (result, ξ (K,), the view's matrix on the new network).
+    from ``network``; returns (result, ξ (K,), the view's matrix on the new network);
+    ``final``: a training of the answer (in the run's ``dtype``, see :meth:`Setup.precision`).
 
     Each coefficient trains as a multiple of its starting value, ``start`` (K,) or else its
     least-squares estimate on ``matrix`` (Θ, lhs), so all are O(1) for the optimizer
@@ -113,7 +125,7 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
     xi = refit(*matrix, mask) if start is None else np.where(mask, start, 0.0)
     active = [k for k in range(setup.n_terms) if mask[k]]
     scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
-    result = setup.train(joint_problem(setup, active, scale, weight), network, phases, stage)
+    result = setup.train(joint_problem(setup, active, scale, weight), network, phases, stage, final=final)
     trained = result.coefficients
     xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
     return result, xi, setup.view.matrix(setup.terms, result, setup)

@@ -17,9 +17,13 @@ polish, challenges) carry the active terms' residual, somewhere between the whol
 (timed: their most) and no term at all (an Adam step with the residual of the left-hand
 side alone: their least). The range is the recipe's fewest trainings at the least costs
 to its most at the most (:meth:`~pinnjax.discovery.recipe.Recipe.cost_range`), per seed.
+Each is timed in its own precision: the polish in the run's ``dtype``, the trainings before
+it in the recipe's ``explore_dtype``.
 Left out: selections, checks and plots between and after trainings, and the command's own
 start-up; line-search phases that stop early (L-BFGS on its tolerance) take less than their
-budget.
+budget. A joint training may end on a plateau of its loss (the recipe's ``plateau``): its
+last phase is counted at its whole budget at the most and at the plateau's window at the
+least.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import time
 import numpy as np
 
 from ..discovery.discover import make_setup
-from ..discovery.stages import FitData, Smooth
+from ..discovery.early_stop import PLATEAU_WINDOW
+from ..discovery.stages import FitData, Polish, Smooth
 from ..discovery.training import joint_problem
 from ..problem.problem import Problem
 from ..train.phases import Adam
@@ -145,13 +150,16 @@ def _stages(recipe) -> list:
     return out
 
 
-KINDS = {"data-only": "data-only", "whole": "whole-library", "joint": "joint"}  # labels in the printed costs
+KINDS = {"data-only": "data-only", "whole": "whole-library", "joint": "joint",
+         "final": "polish"}  # labels in the printed costs
 
 
 def _kind(stage) -> str:
-    """Which cost a stage's trainings have: the data-only fit, the whole library's (smoothing)
-    or a joint training of some terms."""
-    return "data-only" if isinstance(stage, FitData) else "whole" if isinstance(stage, Smooth) else "joint"
+    """Which cost a stage's trainings have: the data-only fit, the whole library's (smoothing),
+    a joint training of some terms, or the polish's (the answer, in the run's dtype)."""
+    if isinstance(stage, (FitData, Smooth)):
+        return "data-only" if isinstance(stage, FitData) else "whole"
+    return "final" if isinstance(stage, Polish) else "joint"
 
 
 def estimate_discovery(exp) -> Estimate:
@@ -162,20 +170,33 @@ def estimate_discovery(exp) -> Estimate:
     setup = make_setup(exp.domain, exp.data, network, exp.library, exp.recipe, lhs=exp.lhs, seed=seed,
                        **exp.setup_options)
     everything = list(range(setup.n_terms))
-    timer = Timer({"data-only": Problem(setup.domain, setup.outputs, setup.data_terms()),
-                   "whole": joint_problem(setup, everything, dict.fromkeys(everything, 1.0), 1.0),
-                   "none": joint_problem(setup, [], {}, 1.0)}, network, dtype=setup.dtype, seed=seed)
+    problems = {"data-only": Problem(setup.domain, setup.outputs, setup.data_terms()),
+                "whole": joint_problem(setup, everything, dict.fromkeys(everything, 1.0), 1.0),
+                "none": joint_problem(setup, [], {}, 1.0)}
+    explore = Timer(problems, network, dtype=setup.precision(False), seed=seed)  # trainings that decide
+    final = explore if setup.precision(True) == setup.precision(False) else Timer(
+        problems, network, dtype=setup.precision(True), seed=seed)  # the polish, in the run's dtype
     costs = {}
     for stage in _stages(exp.recipe):
         kind = _kind(stage)
+        timer = final if kind == "final" else explore
         for phase in stage.phases:
-            costs[(kind, *_key(phase))] = (timer.floored("whole", phase, "none") if kind == "joint"
+            costs[(kind, *_key(phase))] = (timer.floored("whole", phase, "none") if kind in ("joint", "final")
                                            else timer.floored(kind, phase))
     n, steps = len(exp.seeds), exp.recipe.step_range()
     return Estimate(discovery_seconds(exp.recipe, costs, n), {f"{KINDS[k]} {name}": c for (k, _, name), c in costs.items()},
                     time.perf_counter() - t0, f"for {n * steps[0]:,} to {n * steps[1]:,} steps at their budgets ({n} "
                     f"seed{'s' if n > 1 else ''}; selections, checks and plots come on top; L-BFGS phases that stop "
-                    "early take less)")
+                    "early take less" + ("; the least counts joint trainings ended on a plateau" if exp.recipe.plateau
+                                         else "") + ")")
+
+
+def _least_steps(recipe, stage, phase, last: bool) -> int:
+    """The fewest steps ``phase`` of one of ``stage``'s trainings runs: a joint training's
+    last phase may end on a plateau after :data:`PLATEAU_WINDOW` steps (``recipe.plateau``)."""
+    if last and recipe.plateau > 0 and not isinstance(stage, FitData):
+        return min(phase.steps, PLATEAU_WINDOW)
+    return phase.steps
 
 
 def discovery_seconds(recipe, costs: dict, n_seeds: int) -> tuple[float, float]:
@@ -183,7 +204,9 @@ def discovery_seconds(recipe, costs: dict, n_seeds: int) -> tuple[float, float]:
     least costs, its most at the most. ``costs``: {(kind (see :func:`_kind`), phase class
     name, phase name): StepCost}."""
     def training(stage, most: bool) -> float:
-        return sum(costs[(_kind(stage), *_key(p))].seconds(p.steps, most) for p in stage.phases)
+        last = len(stage.phases) - 1
+        return sum(costs[(_kind(stage), *_key(p))].seconds(p.steps if most else _least_steps(recipe, stage, p, i == last),
+                                                           most) for i, p in enumerate(stage.phases))
 
     lo = recipe.cost_range(lambda stage: training(stage, False))[0]
     hi = recipe.cost_range(lambda stage: training(stage, True))[1]
