@@ -51,6 +51,9 @@ LOG = Path(__file__).resolve().parent / "discover_speed.jsonl"
 # (plateau, and the trainings before the polish in float32)
 VARIANTS = {"old": {"plateau": 0.0, "explore_dtype": None}, "plateau": {"explore_dtype": None}, "new": {}}
 NOISE, SEED = 0.1, 0
+# each PDE's config recipe beyond the case's budgets (configs/discovery/ks.yaml; as
+# experiments/discover_noise.py's "pinnjax (weak by parts)" rows)
+RECIPES = {"ks": {"weak_form": True, "test_width": 0.06, "smooth_first": False, "residual_data_points": 2000}}
 
 
 class Recorder(AbstractJournal):
@@ -77,7 +80,7 @@ def run(pde: str, variant: str) -> dict:
     res = discover(case.domain, data, case.network(SEED), case.library, fit_phases=case.fit_phases,
                    physics_phases=case.physics_phases, polish_phases=case.polish_phases,
                    polish_pde_weight=case.polish_pde_weight, seed=SEED, n_bootstrap=100, n_collocation=2000,
-                   max_rounds=2, journal=recorder, **VARIANTS[variant])
+                   max_rounds=2, journal=recorder, **RECIPES.get(pde, {}), **VARIANTS[variant])
     wall = time.perf_counter() - t0
     right, errors = score(res.equation.active(), case.truth)
     return {"pde": pde, "variant": variant, "equation": str(res.equation), "right": right, "errors": errors,

@@ -226,23 +226,29 @@ def _two_heat_trajectories(n=300):
                         trajectory=traj)
 
 
-_FITS: dict = {}  # (name, key) -> the record of a data-only fit, shared by this module's tests
+_FITS: dict = {}  # (name, key, dtype) -> the record of a data-only fit, shared by this module's tests
 
 
 def _shared_fit(name: str):
     """A journal that records only the data-only fit (a run's first training), under ``name``:
-    tests whose fits are identical (same data, network, fit phases, validation, seed) train it
-    once per test process and read it back after; the journal's replay is exact, so each
-    test's answer is the one it would get on its own (test_discovery_resume.py checks that)."""
+    tests whose fits are identical (same data, network, fit phases, validation, seed and
+    precision) train it once per test process and read it back after; the journal's replay is
+    exact, so each test's answer is the one it would get on its own (test_discovery_resume.py
+    checks that)."""
+    import jax
+
     from pinnjax.discovery.journal import AbstractJournal
+
+    def precision(params):
+        return str(jax.tree_util.tree_leaves(params)[0].dtype)
 
     class SharedFit(AbstractJournal):
         def load(self, key, params_like, phases):
-            return _FITS.get((name, key))
+            return _FITS.get((name, key, precision(params_like)))
 
         def save(self, key, state, extra, extra_params, finished):
             if finished and key.endswith("-fit"):
-                _FITS[(name, key)] = (state, extra, extra_params)
+                _FITS[(name, key, precision(state.params))] = (state, extra, extra_params)
 
     return SharedFit()
 
@@ -625,9 +631,10 @@ def test_a_recipe_checks_its_stages_and_reads_in_one_line():
     assert str(default_recipe(alternate=False, smooth_first=False)) == "fit -> select"
     assert default_recipe().steps()["smooth"] == sum(p.steps for p in DEFAULTS["physics_phases"])
     # the steps a run may take: fit 6k, smooth 13k, 1-3 pruning rounds of 13k, polish 6k (12k
-    # with a probation retraining), 2 challengers + control of 6k each, once or twice, and at
-    # most one widening that reruns pruning, polish and challenge at their most
-    most = 6000 + 13000 + 3 * 13000 + 2 * 6000 + 2 * 3 * 6000
+    # with a probation retraining), 2 challengers + control of 6k each, once or twice, and the
+    # admitted set trained again in float64 (6k), and at most one widening that reruns
+    # pruning, polish and challenge at their most
+    most = 6000 + 13000 + 3 * 13000 + 2 * 6000 + (2 * 3 + 1) * 6000
     assert default_recipe().step_range() == (6000 + 13000 + 13000 + 6000 + 3 * 6000, most + (most - 19000))
     assert default_recipe(max_widenings=0, challengers=0).step_range()[1] == 6000 + 13000 + 3 * 13000 + 12000
     # no polish phases: the last training runs only when bootstrap terms are on probation

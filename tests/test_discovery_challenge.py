@@ -41,7 +41,8 @@ def _challenged(k: float):
     u = _reaction_heat(pts[:, 0], pts[:, 1], k)
     data = measurements(pts, u + 0.05 * np.std(u) * rng.standard_normal(len(u)), ("x", "t"))
     recipe = Recipe((FitData((pj.Adam(400, 3e-3), pj.LBFGS(400))), Screen(), _OnlyDiffusion(),
-                     Polish((pj.LBFGS(600),)), Challenge((pj.LBFGS(600),), challengers=2, max_added=1)))
+                     Polish((pj.LBFGS(600),)), Challenge((pj.LBFGS(600),), challengers=2, max_added=1)),
+                    explore_dtype="float32")
     network = pj.MLP(2, 1, 20, 3, key=jax.random.PRNGKey(0))
     return discover(pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0), data, network, LIBRARY, recipe=recipe,
                     n_collocation=500)

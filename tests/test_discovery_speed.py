@@ -82,6 +82,7 @@ def test_trainings_before_the_polish_explore_in_float32_unless_there_is_no_polis
     assert default_recipe(explore_dtype="float64").explore_dtype == "float64"
     # without a polish the pruning rounds train the answer: in the run's dtype
     assert default_recipe(polish_phases=()).explore_dtype is None
+    assert default_recipe(polish_phases=(), explore_dtype="float32").explore_dtype == "float32"  # as asked
     setup = Setup(*([None] * 9), dtype="float64", explore_dtype="float32")
     assert (setup.precision(final=False), setup.precision(final=True)) == ("float32", "float64")
     assert Setup(*([None] * 9), dtype="float64").precision(final=False) == "float64"

@@ -154,7 +154,7 @@ def default_recipe(**given) -> Recipe:
     rest of their budget could change the loss by less than this fraction of its statistical
     resolution (0: run every budget to its end); ``explore_dtype``: the precision of every
     training before the polish (the polish trains the answer in the run's ``dtype``; without
-    polish phases everything trains in ``dtype``)."""
+    polish phases everything trains in ``dtype`` unless ``explore_dtype`` is given)."""
     o = options(**given)
     check_sparsity_options(o["penalty"], o["screen_penalty"], o["stable_fraction"])
     retraining = [k for k in ("alternate", "smooth_first") if o[k]]
@@ -191,7 +191,7 @@ def default_recipe(**given) -> Recipe:
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))
     view = weak if o["weak_form"] else PointwiseView()
-    # without a polish the pruning rounds train the answer: in the run's precision
-    explore = o["explore_dtype"] if o["alternate"] and o["polish_phases"] else None
+    # without a polish the pruning rounds train the answer: in the run's precision, unless asked
+    explore = o["explore_dtype"] if "explore_dtype" in given or (o["alternate"] and o["polish_phases"]) else None
     return Recipe(tuple(stages), as_selector(o["selector"]), view, o["plateau"], explore)
 
