@@ -112,7 +112,7 @@ def table(rows: list[dict]) -> str:
             if r is None:
                 continue
             old = by.get((pde, "old"))
-            ratio = f"{old['wall'] / r['wall']:.2f}x" if old is not None and variant != "old" else "1"
+            ratio = "1" if variant == "old" else "old not run" if old is None else f"{old['wall'] / r['wall']:.2f}x"
             steps = sum(p["steps"] for t in r["trainings"] for p in t["phases"])
             lines.append(f"| {pde} | {variant} | {r['equation']} | {'yes' if r['right'] else 'no'} | "
                          f"{_max_error(r)} | {steps:,} | {r['wall']:.0f} | {ratio} | {_profile(r)} |")
@@ -139,10 +139,12 @@ def main() -> None:
             rows.append(row)
     print(table(rows))
     if args.write:
-        write_section("Discovery: speed", "The headline cells (10% noise, seed 0, each PDE's config recipe) with "
-                      "every joint training run to its whole budget (old) and ended on a plateau of its loss (new, "
-                      "the default); steps: optimizer steps of all trainings; seconds by stage: trainings "
-                      "(compiles included), other: selections, bootstraps, checks.", table(rows))
+        write_section("Discovery: speed", "The headline cells (10% noise, seed 0, each PDE's config recipe): old, "
+                      "every training to its whole budget in float64; plateau, joint trainings ended on a plateau of "
+                      "their loss; new (the default), plateau and float32 before the polish. Speed-up: old / this "
+                      "row's wall time, one shared 2-core machine (the Burgers old cell took 783 s in a profiling "
+                      "run of the same code). Steps: all trainings' optimizer steps; seconds by stage: trainings "
+                      "(compiles included); other: selections, bootstraps, checks.", table(rows))
 
 
 if __name__ == "__main__":
