@@ -78,7 +78,7 @@ def test_trainings_before_the_polish_explore_in_float32_unless_there_is_no_polis
     from pinnjax.discovery.recipe import Recipe, default_recipe
     from pinnjax.discovery.training import Setup
 
-    assert default_recipe().explore_dtype == "float32"
+    assert default_recipe().explore_dtype == "float32"  # "auto" with a polish
     assert default_recipe(explore_dtype="float64").explore_dtype == "float64"
     # without a polish the pruning rounds train the answer: in the run's dtype
     assert default_recipe(polish_phases=()).explore_dtype is None

@@ -328,7 +328,7 @@ DISCOVERY_TOP = {
     "plateau": (Range("float", 0, 1, note="a joint training ends once the rest of its budget could change the loss "
                       "by less than this fraction of its statistical resolution", hint="use 0 to run every budget "
                       "to its end"), D["plateau"]),
-    "explore_dtype": (DTYPES, D["explore_dtype"]),  # the trainings before the polish; the polish in `dtype`
+    "explore_dtype": (("auto",) + DTYPES, D["explore_dtype"]),  # the trainings before the polish; the polish in `dtype`
     "fit": ("list", phase_entries(D["fit_phases"])), "physics": ("list", phase_entries(D["physics_phases"])),
     "polish": ("list", phase_entries(D["polish_phases"])), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "n_collocation": (POINT_COUNT, S["n_collocation"]),

@@ -62,7 +62,7 @@ DEFAULTS = {
     "stable_fraction": STABLE_FRACTION, "n_bootstrap": 100, "smooth_first": True, "union_fit": True,
     "validation": 0.2, "max_rounds": 3, "max_widenings": MAX_WIDENINGS, "weak_form": False, "test_width": TEST_WIDTH,
     "polish_pde_weight": 1.0, "challengers": 2, "plateau": PLATEAU,
-    "explore_dtype": "float32",
+    "explore_dtype": "auto",
     "fit_phases": (Adam(3000, 1e-3), LBFGS(3000)),
     "physics_phases": (Adam(5000, 1e-3), LBFGS(8000)),
     "polish_phases": (LBFGS(6000),),
@@ -153,8 +153,8 @@ def default_recipe(**given) -> Recipe:
     :class:`~pinnjax.discovery.challenge.Challenge`); ``plateau``: joint trainings end once the
     rest of their budget could change the loss by less than this fraction of its statistical
     resolution (0: run every budget to its end); ``explore_dtype``: the precision of every
-    training before the polish (the polish trains the answer in the run's ``dtype``; without
-    polish phases everything trains in ``dtype`` unless ``explore_dtype`` is given)."""
+    training before the polish (the polish trains the answer in the run's ``dtype``; "auto":
+    float32 when there is a polish, else everything in ``dtype``)."""
     o = options(**given)
     check_sparsity_options(o["penalty"], o["screen_penalty"], o["stable_fraction"])
     retraining = [k for k in ("alternate", "smooth_first") if o[k]]
@@ -191,7 +191,10 @@ def default_recipe(**given) -> Recipe:
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))
     view = weak if o["weak_form"] else PointwiseView()
-    # without a polish the pruning rounds train the answer: in the run's precision, unless asked
-    explore = o["explore_dtype"] if "explore_dtype" in given or (o["alternate"] and o["polish_phases"]) else None
+    explore = o["explore_dtype"]
+    if explore not in ("auto", "float32", "float64"):
+        raise ValueError(f"explore_dtype must be 'auto', 'float32' or 'float64', got {explore!r}")
+    if explore == "auto":  # float32 before a polish; without one the pruning rounds train the answer
+        explore = "float32" if o["alternate"] and o["polish_phases"] else None
     return Recipe(tuple(stages), as_selector(o["selector"]), view, o["plateau"], explore)
 
