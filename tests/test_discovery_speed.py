@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import pinnjax as pj
-from pinnjax.discovery.early_stop import PlateauStop, loss_resolution
+from pinnjax.discovery.checks import loss_resolution
+from pinnjax.discovery.early_stop import PlateauStop
 
 
 def _feed(stop, losses, phase=1):

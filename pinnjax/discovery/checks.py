@@ -30,6 +30,13 @@ def rms_resolution(n_points: int) -> float:
     return 1.0 / np.sqrt(2.0 * n_points)
 
 
+def loss_resolution(n_points: int) -> float:
+    """Relative standard error √(2/N) of a mean squared misfit over ``n_points`` residuals
+    with independent noise (twice :func:`rms_resolution`): two losses closer than this are
+    statistically the same fit."""
+    return 2.0 * rms_resolution(n_points)
+
+
 def needed_by_data(misfit_with: float, misfit_without: float, n_points: int) -> bool:
     """Whether removing terms raised the data misfit by more than the RMS misfit's own
     statistical resolution from ``n_points`` residuals (:func:`rms_resolution`)."""

@@ -54,7 +54,7 @@ class ValidationStop(Tracked):
 
 
 # Joint trainings end once the rest of their budget could lower the loss by less than this
-# fraction of its resolution √(2/N) (experiments/NOTES.md, "Discovery: speed").
+# fraction of its resolution √(2/N) (why: experiments/discover_speed.py).
 PLATEAU = 0.1
 PLATEAU_WINDOW = 500  # steps over which the rate of decrease is measured
 
@@ -66,18 +66,12 @@ def check_plateau(plateau) -> None:
                          f"{PLATEAU}; 0: every training runs its whole budget), got {plateau!r}")
 
 
-def loss_resolution(n_points: int) -> float:
-    """Relative standard error √(2/N) of a mean squared misfit over ``n_points`` residuals
-    with independent noise: two losses closer than this are statistically the same fit."""
-    return float(np.sqrt(2.0 / n_points))
-
-
 class PlateauStop(Tracked):
     """``callback(info)`` that ends a training in its last phase once the rest of that
     phase's budget, at the rate the loss fell over the last ``window`` steps, would lower
     it by less than ``tolerance`` (relative): the remaining steps cannot change the answer
     by an amount the data could tell apart (``tolerance`` a fraction of
-    :func:`loss_resolution`). Earlier phases always run to their end."""
+    :func:`~.checks.loss_resolution`). Earlier phases always run to their end."""
 
     def __init__(self, phases, tolerance: float, window: int = PLATEAU_WINDOW):
         if not tolerance > 0 or isinstance(window, bool) or not isinstance(window, int) or window < 1:

@@ -25,6 +25,7 @@ import dataclasses
 
 from ..train.phases import LBFGS, Adam
 from .challenge import Challenge
+from .early_stop import PLATEAU, check_plateau
 from .sparse import (
     DEFAULT_PENALTY,
     MAX_WIDENINGS,
@@ -44,7 +45,6 @@ from .stages import (
     checked,
     stream,
 )
-from .early_stop import PLATEAU, check_plateau
 from .strategies import (
     STLSQ,
     AbstractSelector,
@@ -91,8 +91,8 @@ class Recipe:
         object.__setattr__(self, "stages", tuple(self.stages))
         check_plateau(self.plateau)
         if self.explore_dtype not in (None, "float32", "float64"):
-            raise ValueError(f"explore_dtype must be 'float32', 'float64' or None (the run's dtype), got "
-                             f"{self.explore_dtype!r}")
+            raise ValueError(f"explore_dtype must be 'float32', 'float64' or None (the run's dtype; 'auto' among "
+                             f"discovery options), got {self.explore_dtype!r}")
         bad = [s for s in self.stages if not isinstance(s, AbstractStage)]
         if bad:
             raise TypeError(f"a recipe's stages must be stages (FitData, Screen, ...), got {type(bad[0]).__name__}")
@@ -191,9 +191,7 @@ def default_recipe(**given) -> Recipe:
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))
     view = weak if o["weak_form"] else PointwiseView()
-    explore = o["explore_dtype"]
-    if explore not in ("auto", "float32", "float64"):
-        raise ValueError(f"explore_dtype must be 'auto', 'float32' or 'float64', got {explore!r}")
+    explore = o["explore_dtype"]  # checked by Recipe
     if explore == "auto":  # float32 before a polish; without one the pruning rounds train the answer
         explore = "float32" if o["alternate"] and o["polish_phases"] else None
     return Recipe(tuple(stages), as_selector(o["selector"]), view, o["plateau"], explore)

@@ -15,7 +15,8 @@ from ..problem.points import Given
 from ..problem.problem import Coefficient, Problem
 from ..problem.terms import PDE, Data
 from .data import Measurements
-from .early_stop import PlateauStop, ValidationStop, loss_resolution
+from .checks import loss_resolution
+from .early_stop import PlateauStop, ValidationStop
 from .evaluation import AbstractTerms
 from .journal import AbstractJournal, train
 from .sparse import refit
@@ -67,9 +68,7 @@ class Setup:
 
     def train(self, problem, network, phases, stage: str, tracker=None, final: bool = False):
         """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal), in
-        :meth:`precision`; without a ``tracker``, ended on a plateau of the loss when ``plateau`` > 0."""
-        if tracker is None and self.plateau > 0:
-            tracker = PlateauStop(phases, self.plateau * loss_resolution(len(self.data)))
+        :meth:`precision`."""
         return train(problem, network, phases, dtype=self.precision(final), seed=self.seed, callback=self.tagged(stage),
                      tracker=tracker, journal=self.journal, stage=stage)
 
@@ -116,7 +115,8 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
                   start: np.ndarray | None = None, final: bool = False):
     """Retrain network + coefficients of the terms in ``mask`` on data + ``weight`` × residual,
     from ``network``; returns (result, ξ (K,), the view's matrix on the new network);
-    ``final``: a training of the answer (in the run's ``dtype``, see :meth:`Setup.precision`).
+    ``final``: a training of the answer (in the run's ``dtype``, see :meth:`Setup.precision`);
+    ended on a plateau of its loss when ``setup.plateau`` > 0 (:class:`~.early_stop.PlateauStop`).
 
     Each coefficient trains as a multiple of its starting value, ``start`` (K,) or else its
     least-squares estimate on ``matrix`` (Θ, lhs), so all are O(1) for the optimizer
@@ -125,7 +125,8 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
     xi = refit(*matrix, mask) if start is None else np.where(mask, start, 0.0)
     active = [k for k in range(setup.n_terms) if mask[k]]
     scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
-    result = setup.train(joint_problem(setup, active, scale, weight), network, phases, stage, final=final)
+    plateau = PlateauStop(phases, setup.plateau * loss_resolution(len(setup.data))) if setup.plateau > 0 else None
+    result = setup.train(joint_problem(setup, active, scale, weight), network, phases, stage, plateau, final)
     trained = result.coefficients
     xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
     return result, xi, setup.view.matrix(setup.terms, result, setup)
