@@ -2,9 +2,10 @@
 KdV, Kuramoto–Sivashinsky at 10% noise, seed 0, each with its config's recipe, as
 experiments/discover_noise.py runs them) in three variants, in one script on one machine:
 old (every training to its whole budget, all in float64: the recipe before this change),
-plateau (joint trainings end on a plateau of their loss, all in float64) and new (the
-defaults: plateau, and every training before the polish in float32; the polish, and a term
-the challenge admits, trained in float64).
+plateau (joint trainings end on a plateau of their loss, all in float64), new (plateau, and
+every training before the polish in float32; the polish, and a term the challenge admits,
+trained in float64) and current (the defaults now: new, and each challenge round also
+retrains without the weakest kept term, issue 23's test of kept terms; one more training).
 
 Where the time goes: every training is recorded through the journal interface (its
 optimizer phases' steps, stop reasons, wall and compile times); what is left of the run's
@@ -47,9 +48,11 @@ from pinnjax.discovery.journal import AbstractJournal
 
 LOG = Path(__file__).resolve().parent / "discover_speed.jsonl"
 # old: every training to its budget, all in float64 (the recipe before issue 21 item 4);
-# plateau: joint trainings end on a plateau, all in float64; new: the library's defaults
-# (plateau, and the trainings before the polish in float32)
-VARIANTS = {"old": {"plateau": 0.0, "explore_dtype": None}, "plateau": {"explore_dtype": None}, "new": {}}
+# plateau: joint trainings end on a plateau, all in float64; new: plateau, and the trainings
+# before the polish in float32 (the defaults issue 21 item 4 measured); current: the library's
+# defaults now (new, and the challenge also tests the weakest kept term for removal: issue 23)
+VARIANTS = {"old": {"plateau": 0.0, "explore_dtype": None, "removals": 0},
+            "plateau": {"explore_dtype": None, "removals": 0}, "new": {"removals": 0}, "current": {}}
 NOISE, SEED = 0.1, 0
 # each PDE's config recipe beyond the case's budgets (configs/discovery/ks.yaml; as
 # experiments/discover_noise.py's "pinnjax (weak by parts)" rows)
@@ -141,7 +144,8 @@ def main() -> None:
     if args.write:
         write_section("Discovery: speed", "The headline cells (10% noise, seed 0, each PDE's config recipe): old, "
                       "every training to its whole budget in float64; plateau, joint trainings ended on a plateau of "
-                      "their loss; new (the default), plateau and float32 before the polish. Speed-up: old / this "
+                      "their loss; new, plateau and float32 before the polish; current (the defaults), new and "
+                      "the challenge's removal trial. Speed-up: old / this "
                       "row's wall time, one shared 2-core machine (the Burgers old cell took 783 s in a profiling "
                       "run of the same code). Steps: all trainings' optimizer steps; seconds by stage: trainings "
                       "(compiles included); other: selections, bootstraps, checks.", table(rows))

@@ -61,6 +61,11 @@ def test_a_term_that_outweighs_the_others_by_orders_of_magnitude():
     assert "'data' dominates the loss" in warnings[0]["message"]
     # weighted, the same losses are balanced
     assert "dominant_term" not in [w["code"] for w in training_warnings(history, reports, {"pde": 1e8, "data": 1.0})]
+    # a converged run whose terms end far apart, the larger 1e10 below its start: not flagged
+    converged = History()
+    converged.extend(0, 0, np.geomspace(50, 1e-9, 40), {"pde": np.geomspace(50, 1e-9, 40),
+                                                         "bc": np.geomspace(1.0, 1e-15, 40)})
+    assert training_warnings(converged, reports, {"pde": 1.0, "bc": 1.0}) == []
 
 
 def test_a_loss_flat_at_a_high_value_and_a_line_search_that_fails_at_once():

@@ -325,6 +325,7 @@ DISCOVERY_TOP = {
     "polish_pde_weight": (Range("float", 0, 1e6, open_lo=True, note="the residual's weight in the polish training "
                                 "(data: 1)", hint="e.g. 10 enforces the equation harder"), D["polish_pde_weight"]),
     "challengers": (Range("nonnegint", hi=100), D["challengers"]),
+    "removals": (Range("nonnegint", hi=100), D["removals"]),
     "plateau": (Range("float", 0, 1, note="a joint training ends once the rest of its budget could change the loss "
                       "by less than this fraction of its statistical resolution", hint="use 0 to run every budget "
                       "to its end"), D["plateau"]),

@@ -1,4 +1,4 @@
-"""The data's verdict on terms the selection dropped: :class:`Challenge`.
+"""The data's verdict on the answer's terms, both ways: :class:`Challenge`.
 
 A sparse regression judges a term by how much of the library's fit to ``lhs`` it
 explains, read from a network's derivatives. A term 10-20x smaller than the dominant one
@@ -15,12 +15,19 @@ and coefficients from the current network with each of the ``challengers`` best-
 added, and admits the one with the lowest data misfit when it beats, by more than the
 misfit's resolution 1/√(2N) (:func:`~pinnjax.discovery.checks.needed_by_data`), the control:
 the current set retrained from the same network with the same budget (so further training
-alone, when the polish had not converged, is not credited to a term). Then again, at most
-``max_added`` times. The answer is the admitted terms' training (trained again in the run's
-``dtype`` when the trials ran in the recipe's ``explore_dtype``), or, when the data admit
-none, the answer trained before the challenge. Every trial is recorded as evidence: the data misfit with and without
-the term. A spurious term cannot lower the misfit beyond that resolution: one global
-coefficient absorbs about one noise variance of N, a relative change of 1/N.
+alone, when the polish had not converged, is not credited to a term). The same round tests
+the kept terms the other way (a backward step): the ``removals`` kept terms whose loss the
+regression feels least are each retrained out, and when no addition is admitted, the best of
+them is dropped if the data do not need it (the misfit without it within the resolution of
+the control's): a spurious term that a network's derivatives supported, e.g. one fitted to
+gross outliers, goes. Rounds repeat until nothing changes, at most ``max_added`` additions
+and as many removals. The answer is the last admitted change's training (trained again in
+the run's ``dtype`` when the trials ran in the recipe's ``explore_dtype``), or, when the
+data change nothing, the answer trained before the challenge. Every trial is recorded as
+evidence: the data misfit with and without the term. A spurious term cannot lower the
+misfit beyond that resolution: one global coefficient absorbs about one noise variance of N,
+a relative change of 1/N. Under a robust data loss the misfit is robust too
+(:meth:`~pinnjax.discovery.training.Setup.misfit`), so outliers do not decide.
 """
 
 from __future__ import annotations
@@ -38,30 +45,54 @@ from .stages import AbstractStage, _phases
 from .training import physics_round
 
 
-def ranked_additions(theta: np.ndarray, y: np.ndarray, mask: np.ndarray) -> list[int]:
-    """Excluded columns of Θ (N, K) ordered by the least-squares error of ``mask`` plus that
-    column (best first): a forward step of stepwise regression on ``y`` (N,)."""
+def _names(setup, columns) -> list[str]:
+    return [setup.terms.terms[k] for k in columns]
+
+
+def _ranked(theta: np.ndarray, y: np.ndarray, mask: np.ndarray, candidates: np.ndarray) -> list[int]:
+    """``candidates`` (column indices) ordered by the least-squares error on ``y`` (N,) of
+    ``mask`` with each one's membership flipped (lowest first)."""
     errors = {}
-    for k in np.flatnonzero(~mask):
+    for k in candidates:
         trial = mask.copy()
-        trial[k] = True
+        trial[k] = not trial[k]
         errors[int(k)] = float(np.mean((theta @ refit(theta, y, trial) - y) ** 2))
     return sorted(errors, key=errors.get)
 
 
+def ranked_additions(theta: np.ndarray, y: np.ndarray, mask: np.ndarray) -> list[int]:
+    """Excluded columns of Θ (N, K) ordered by the least-squares error of ``mask`` plus that
+    column (best first): a forward step of stepwise regression on ``y`` (N,)."""
+    return _ranked(theta, y, mask, np.flatnonzero(~mask))
+
+
+def ranked_removals(theta: np.ndarray, y: np.ndarray, mask: np.ndarray, block: int) -> list[int]:
+    """Kept columns ordered by the least-squares error of ``mask`` without that column
+    (the one the regression misses least first): a backward step of stepwise regression;
+    never the last kept column of an equation (``block`` columns each)."""
+    kept = np.flatnonzero(mask)
+    counts = np.bincount(kept // block, minlength=len(mask) // block)
+    return _ranked(theta, y, mask, [k for k in kept if counts[k // block] > 1])
+
+
 @dataclasses.dataclass(frozen=True)
 class Challenge(AbstractStage):
-    """Retrain with each of the ``challengers`` most promising dropped terms added (ranked
-    on the last screen's matrix) and admit the best one when the data need it (misfit lower
-    than the control's, the current set retrained alike, by more than its resolution);
-    repeat at most ``max_added`` times (per equation: a system of F equations may add
-    ``max_added`` × F terms, one per round, ranked over all its equations).
-    ``pde_weight``: the residual's weight against the data's 1 (as the polish's)."""
+    """The data's test of the answer's terms, both ways. Each round retrains, from the
+    current network, the current set (the control), the set plus each of the
+    ``challengers`` most promising dropped terms, and the set less each of its ``removals``
+    weakest kept terms (both ranked on the last screen's matrix); it admits the best
+    addition when the data need it (misfit lower than the control's by more than its
+    resolution), else drops the best removal when the data do not (misfit without it within
+    the resolution of the control's). At most ``max_added`` additions and as many removals
+    (per equation: a system of F equations may change ``max_added`` × F terms, one per
+    round, ranked over all its equations). ``pde_weight``: the residual's weight against the
+    data's 1 (as the polish's)."""
 
     phases: Sequence = (LBFGS(3000),)
     challengers: int = 2
     max_added: int = 2
     pde_weight: float = 1.0
+    removals: int = 1
     name: str = "challenge"
 
     def __post_init__(self):
@@ -70,43 +101,43 @@ class Challenge(AbstractStage):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
+        if isinstance(self.removals, bool) or not isinstance(self.removals, int) or self.removals < 0:
+            raise ValueError(f"removals must be an integer >= 0 (0: no data test of kept terms), got {self.removals!r}")
 
     def trainings(self):
-        # challengers and their control, and the answer trained again when a term was admitted
-        return self.challengers + 1, (self.challengers + 1) * self.max_added + 1
+        # the trials and their control each round, and the answer trained again after a change
+        per_round = self.challengers + self.removals + 1
+        return self.challengers + 1, per_round * self.max_added * (2 if self.removals else 1) + 1
 
     def __call__(self, setup, state, rng):
         if state.mask is None or not state.mask.any() or not state.screens:
             return state
-        screen_theta, screen_y = state.screens[-1][0]
-        evidence, admitted = dict(state.evidence), False
-        for _ in range(self.max_added * setup.terms.n_equations):
-            ranked = ranked_additions(screen_theta, screen_y, state.mask)[: self.challengers]
-            if not ranked:
+        evidence, changes = dict(state.evidence), {"added": 0, "removed": 0}
+        limit = self.max_added * setup.terms.n_equations
+        while True:
+            adds, drops = self._candidates(setup, state, changes, limit)
+            if not adds and not drops:
                 break
             control = self._trial(setup, state, None)
-            trials = {k: self._trial(setup, state, k) for k in ranked}
-            misfit = data_misfit(control[0], setup.data, setup.outputs)
-            misfits = {k: data_misfit(t[0], setup.data, setup.outputs) for k, t in trials.items()}
-            best = min(misfits, key=misfits.get)
-            added = needed_by_data(misfits[best], misfit, len(setup.data))
-            for k, m in misfits.items():
-                evidence[setup.terms.terms[k]] = {"misfit_with": m, "misfit_without": misfit,
-                                                  "needed": bool(added and k == best)}
-            state = state.log(stage=self.name, terms=setup.named(state.mask), tried=[setup.terms.terms[k] for k in ranked],
-                              misfit=misfit,
+            trials = {k: self._trial(setup, state, k) for k in adds + drops}
+            misfit = setup.misfit(control[0])
+            misfits = {k: setup.misfit(t[0]) for k, t in trials.items()}
+            change = self._verdict(setup, adds, drops, misfit, misfits, evidence)
+            state = state.log(stage=self.name, terms=setup.named(state.mask), tried=_names(setup, adds),
+                              tried_removing=_names(setup, drops), misfit=misfit,
                               misfits={setup.terms.terms[k]: m for k, m in misfits.items()},
-                              added=[setup.terms.terms[best]] if added else [])
-            if not added:  # the answer stays the one trained before (the control only compares)
+                              added=_names(setup, [change] if change in adds else []),
+                              removed=_names(setup, [change] if change in drops else []))
+            if change is None:  # the answer stays the one trained before (the control only compares)
                 break
-            result, xi, matrix = trials[best]
+            changes["added" if change in adds else "removed"] += 1
+            result, xi, matrix = trials[change]
             mask = state.mask.copy()
-            mask[best] = True
+            mask[change] = not mask[change]
             state = dataclasses.replace(state, result=result, xi=xi, matrix=matrix, mask=mask)
             state = state.log(stage=self.name, trained=Equation("", setup.terms.terms, xi).active(),
                               terms=setup.named(mask))
-            admitted = True
-        if admitted and setup.precision(False) != setup.precision(True):  # the answer in the run's precision
+        if any(changes.values()) and setup.precision(False) != setup.precision(True):  # the answer in `dtype`
             result, xi, matrix = physics_round(setup, state.mask, state.matrix, state.result.network, self.phases,
                                                self.pde_weight, self.name, state.coefficients(), final=True)
             state = dataclasses.replace(state, result=result, xi=xi, matrix=matrix)
@@ -114,13 +145,44 @@ class Challenge(AbstractStage):
                               terms=setup.named(state.mask), dtype=setup.precision(True))
         return dataclasses.replace(state, evidence=evidence)
 
+    def _candidates(self, setup, state, changes: dict, limit: int) -> tuple[list[int], list[int]]:
+        """The dropped terms to try adding and the kept ones to try removing this round."""
+        theta, y = state.screens[-1][0]
+        adds = ranked_additions(theta, y, state.mask)[: self.challengers] if changes["added"] < limit else []
+        drops = []
+        if self.removals and changes["removed"] < limit:
+            block = setup.n_terms // setup.terms.n_equations
+            drops = ranked_removals(theta, y, state.mask, block)[: self.removals]
+        return adds, drops
+
+    def _verdict(self, setup, adds, drops, misfit: float, misfits: dict, evidence: dict) -> int | None:
+        """The term whose membership changes (None: none), and each trial's evidence: the
+        best addition if the data need it, else the best removal if they do not."""
+        n = len(setup.data)
+        best_add = min(adds, key=misfits.get) if adds else None
+        admit = best_add is not None and needed_by_data(misfits[best_add], misfit, n)
+        for k in adds:
+            evidence[setup.terms.terms[k]] = {"misfit_with": misfits[k], "misfit_without": misfit,
+                                              "needed": bool(admit and k == best_add)}
+        for k in drops:
+            evidence[setup.terms.terms[k]] = {"misfit_with": misfit, "misfit_without": misfits[k],
+                                              "needed": bool(needed_by_data(misfit, misfits[k], n))}
+        if admit:
+            return best_add
+        best_drop = min(drops, key=misfits.get) if drops else None
+        if best_drop is not None and not needed_by_data(misfit, misfits[best_drop], n):
+            return best_drop
+        return None
+
     def _trial(self, setup, state, k: int | None):
-        """The current set (plus term ``k``) retrained from the current network and
-        coefficients; ``k`` starts at its least-squares value on the last screen's matrix
-        (the current network obeys the equation without it, so its own estimate is ~0)."""
+        """The current set (with term ``k``'s membership flipped) retrained from the current
+        network and coefficients; an added ``k`` starts at its least-squares value on the
+        last screen's matrix (the current network obeys the equation without it, so its own
+        estimate is ~0)."""
         mask, start = state.mask.copy(), state.coefficients().copy()
         if k is not None:
-            mask[k] = True
-            start[k] = refit(*state.screens[-1][0], mask)[k]
+            mask[k] = not mask[k]
+            if mask[k]:
+                start[k] = refit(*state.screens[-1][0], mask)[k]
         return physics_round(setup, mask, state.matrix, state.result.network, self.phases, self.pde_weight,
                              self.name, start)

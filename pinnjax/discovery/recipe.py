@@ -12,7 +12,7 @@ The default recipe, as :func:`default_recipe` builds it with the defaults in
         Screen(penalty=0.05, bootstrap=Bootstrap(100, 0.5)),         # select again, unite, bootstrap
         Prune(phases=(Adam(5000), LBFGS(8000)), max_rounds=3),      # retrain + re-select, shrinking
         Polish(phases=(LBFGS(6000),)),                               # last joint training, probation
-        Challenge(phases=(LBFGS(6000),), challengers=2),             # dropped terms the data need?
+        Challenge(phases=(LBFGS(6000),), challengers=2, removals=1), # terms the data need, both ways
         Widen(retry=(Prune(...), Polish(...), Challenge(...)), max_widenings=1),  # misfit? wider set
     ), selector=STLSQ(), view=PointwiseView())
 
@@ -61,7 +61,7 @@ DEFAULTS = {
     "selector": "stlsq", "alternate": True, "penalty": DEFAULT_PENALTY, "screen_penalty": SCREEN_PENALTY,
     "stable_fraction": STABLE_FRACTION, "n_bootstrap": 100, "smooth_first": True, "union_fit": True,
     "validation": 0.2, "max_rounds": 3, "max_widenings": MAX_WIDENINGS, "weak_form": False, "test_width": TEST_WIDTH,
-    "polish_pde_weight": 1.0, "challengers": 2, "plateau": PLATEAU,
+    "polish_pde_weight": 1.0, "challengers": 2, "removals": 1, "plateau": PLATEAU,
     "explore_dtype": "auto",
     "fit_phases": (Adam(3000, 1e-3), LBFGS(3000)),
     "physics_phases": (Adam(5000, 1e-3), LBFGS(8000)),
@@ -150,7 +150,8 @@ def default_recipe(**given) -> Recipe:
     a whole-library round before the main selection, ``union_fit``: also select on the
     data-only fit; ``weak_form``: every selection reads the weak form (``test_width``);
     ``challengers``: how many dropped terms the data test after the polish (0: none; see
-    :class:`~pinnjax.discovery.challenge.Challenge`); ``plateau``: joint trainings end once the
+    :class:`~pinnjax.discovery.challenge.Challenge`); ``removals``: how many of the weakest kept
+    terms each challenge round tests for removal (0: none); ``plateau``: joint trainings end once the
     rest of their budget could change the loss by less than this fraction of its statistical
     resolution (0: run every budget to its end); ``explore_dtype``: the precision of every
     training before the polish (the polish trains the answer in the run's ``dtype``; "auto":
@@ -165,6 +166,8 @@ def default_recipe(**given) -> Recipe:
     if isinstance(o["challengers"], bool) or not isinstance(o["challengers"], int) or o["challengers"] < 0:
         raise ValueError(f"challengers must be an integer >= 0 (0: no data test of dropped terms), got "
                          f"{o['challengers']!r}")
+    if isinstance(o["removals"], bool) or not isinstance(o["removals"], int) or o["removals"] < 0:
+        raise ValueError(f"removals must be an integer >= 0 (0: no data test of kept terms), got {o['removals']!r}")
     if isinstance(o["max_widenings"], bool) or not isinstance(o["max_widenings"], int) or o["max_widenings"] < 0:
         raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {o['max_widenings']!r}")
     weak = WeakView(o["test_width"])  # checked now: a widening reads it even without weak_form
@@ -186,7 +189,7 @@ def default_recipe(**given) -> Recipe:
             retry.append(Polish(tuple(o["physics_phases"]), 1.0, only_for_probation=True))
         if o["challengers"] > 0:
             retry.append(Challenge(tuple(o["polish_phases"] or o["physics_phases"]), o["challengers"],
-                                   pde_weight=o["polish_pde_weight"]))
+                                   pde_weight=o["polish_pde_weight"], removals=o["removals"]))
         stages += retry
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))

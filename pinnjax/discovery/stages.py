@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..train.phases import LBFGS, Adam
-from .checks import consistency, data_misfit, fits_better, needed_by_data
+from .checks import consistency, fits_better, needed_by_data
 from .equation import Equation
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
@@ -242,7 +242,7 @@ class Polish(AbstractStage):
         if on_probation.any():
             without = physics_round(setup, mask & ~on_probation, state.matrix, network, self.phases,
                                     self.pde_weight, self.name, final=True)
-            misfits = [data_misfit(r[0], setup.data, setup.outputs) for r in (final, without)]
+            misfits = [setup.misfit(r[0]) for r in (final, without)]
             keep = bool(needed_by_data(*misfits, len(setup.data)))
             state = state.log(stage="probation", terms=setup.named(on_probation), misfit_with=misfits[0],
                               misfit_without=misfits[1], kept=keep)

@@ -11,11 +11,12 @@ import jax
 import numpy as np
 
 from ..engine.compiled import compile_problem
+from ..losses.regression import MSE, RMSE
 from ..problem.points import Given
 from ..problem.problem import Coefficient, Problem
 from ..problem.terms import PDE, Data
 from .data import Measurements
-from .checks import loss_resolution
+from .checks import data_misfit, loss_resolution
 from .early_stop import PlateauStop, ValidationStop
 from .evaluation import AbstractTerms
 from .journal import AbstractJournal, train
@@ -65,6 +66,13 @@ class Setup:
         """The dtype of a training: ``dtype`` for one that trains the answer (``final``), else
         ``explore_dtype`` (or ``dtype`` without one)."""
         return self.dtype if final or self.explore_dtype is None else self.explore_dtype
+
+    def misfit(self, result) -> float:
+        """The data misfit the data tests compare (:func:`~.checks.data_misfit`): robust
+        (:func:`~.checks.trimmed_rms`) when the data loss is, so gross outliers that the
+        training discounts do not decide which terms the data need."""
+        squared = self.data_loss in ("mse", "rmse") or isinstance(self.data_loss, (MSE, RMSE))
+        return data_misfit(result, self.data, self.outputs, robust=not squared)
 
     def train(self, problem, network, phases, stage: str, tracker=None, final: bool = False):
         """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal), in

@@ -9,7 +9,9 @@ Each check is a small class with ``__call__(history, reports, weights) -> messag
 - :class:`CoefficientMoving`: a trained coefficient changed by more than ``change`` (relative)
   over the last tenth of all steps: it has not settled, so its value is not an answer yet.
 - :class:`DominantTerm`: at the end, one term's weighted loss exceeds every other's by more
-  than ``ratio``: the others barely steer the training; weight them.
+  than ``ratio`` while it has not itself fallen by that ratio from its start: the others
+  barely steer the training; weight them. (A converged run, every term orders of magnitude
+  below its start, may end with its terms far apart, e.g. 1e-9 and 1e-14: not flagged.)
 - :class:`FlatHigh`: the loss stopped moving (over the last fifth, less than ``still``
   relative change) while still above ``high`` × its initial value: training stalled.
 - :class:`EarlyLineSearchStop`: an L-BFGS/BFGS phase stopped for want of progress within its
@@ -96,17 +98,20 @@ class DominantTerm(AbstractCheck):
     code: str = "dominant_term"
 
     def __call__(self, history, reports, weights):
-        final = {}
+        final, first = {}, {}
         for name, values in history.terms.items():
             v = np.asarray(values, float)
             v = v[np.isfinite(v)]
             if v.size:
                 final[name] = float(weights.get(name, 1.0)) * float(v[-1])
+                first[name] = float(weights.get(name, 1.0)) * float(v[0])
         if len(final) < 2:
             return None
         ranked = sorted(final.items(), key=lambda kv: -kv[1])
         (top, big), (second, next_big) = ranked[0], ranked[1]
         if next_big > 0 and big / next_big < self.ratio or big <= 0:
+            return None
+        if big * self.ratio <= first[top]:  # it fell by the ratio too: every term is small, nothing was neglected
             return None
         return (f"the term {top!r} dominates the loss ({big:.3g}, {big / max(next_big, 1e-300):.0e}x the next, "
                 f"{second!r}): the other terms barely steer the training; raise their weights or use "
