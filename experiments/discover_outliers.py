@@ -19,12 +19,16 @@ recipe before that test (one Huber run of the previous recipe kept two spurious 
 Scored as in the discovery benchmark: right terms (exactly u*u_x and u_xx) and the largest
 coefficient error in percent.
 
-    python experiments/discover_outliers.py [--seeds 0] [--write]
+Each run is appended to experiments/discover_outliers.jsonl as it ends (a rerun skips the
+runs logged; ``--only`` picks methods by the start of their label).
+
+    python experiments/discover_outliers.py [--seeds 0] [--only PySINDy,pinnjax] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -40,6 +44,7 @@ from pysindy_baseline import oracle
 from results import write_section
 
 NOISE = pj.Noise(0.1, outliers=0.02, outlier_size=5.0)
+LOG = Path(__file__).resolve().parent / "discover_outliers.jsonl"  # one row per run; a rerun skips logged ones
 CASE = CASES["burgers"]
 
 
@@ -81,20 +86,35 @@ def row(r: dict) -> str:
     return f"| {r['tool']} | {r['seed']} | {r['equation']} | {'yes' if r['right'] else 'no'} | {worst} | {r['wall']:.0f} |"
 
 
+def _runs(seed: int) -> dict:
+    """{label: function returning that method's row(s)} for one seed."""
+    huber = pj.Huber(delta=0.2 * float(np.std(CASE.reference().fields["u"])))
+    runs = {"PySINDy": lambda: run_pysindy(seed)}
+    for label, loss, options in (("pinnjax, mse data loss", "mse", {}),
+                                 ("pinnjax, Huber data loss (delta 0.12)", huber, {}),
+                                 ("pinnjax, Huber data loss (delta 0.12), no removal test", huber, {"removals": 0})):
+        runs[label] = lambda label=label, loss=loss, options=options: [run_pinnjax(seed, loss, label, **options)]
+    return runs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0")
+    ap.add_argument("--only", default="", help="comma-separated labels' first words to run, e.g. PySINDy")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    rows = []
+    rows = [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()] if LOG.exists() else []
+    done = {(r["group"], r["seed"]) for r in rows}
     for seed in (int(s) for s in args.seeds.split(",")):
-        rows += run_pysindy(seed)
-        huber = pj.Huber(delta=0.2 * float(np.std(CASE.reference().fields["u"])))
-        for label, loss, options in (("pinnjax, mse data loss", "mse", {}),
-                                     ("pinnjax, Huber data loss (delta 0.12), no removal test", huber, {"removals": 0}),
-                                     ("pinnjax, Huber data loss (delta 0.12)", huber, {})):
-            rows.append(run_pinnjax(seed, loss, label, **options))
-            print(row(rows[-1]), flush=True)
+        for label, run in _runs(seed).items():
+            if (label, seed) in done or (args.only and not any(label.startswith(o) for o in args.only.split(","))):
+                continue
+            for r in run():
+                r["group"] = label
+                rows.append(r)
+                print(row(r), flush=True)
+                with LOG.open("a") as f:
+                    f.write(json.dumps(r, default=float) + "\n")
     table = "\n".join(["| method | seed | equation | right terms | max coefficient error % | wall s |",
                        "|---|---|---|---|---|---|", *map(row, rows)])
     print(table)
