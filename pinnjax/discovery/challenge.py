@@ -41,8 +41,11 @@ from ..train.phases import LBFGS
 from .checks import data_misfit, needed_by_data
 from .equation import Equation
 from .sparse import refit
-from .stages import AbstractStage, _phases
+from .stages import AbstractStage, _phases, check_integer
 from .training import physics_round
+
+
+REMOVALS_NOTE = "0: no data test of kept terms"
 
 
 def _names(setup, columns) -> list[str]:
@@ -97,12 +100,9 @@ class Challenge(AbstractStage):
 
     def __post_init__(self):
         object.__setattr__(self, "phases", _phases("Challenge", self.phases))
-        for key in ("challengers", "max_added"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
-        if isinstance(self.removals, bool) or not isinstance(self.removals, int) or self.removals < 0:
-            raise ValueError(f"removals must be an integer >= 0 (0: no data test of kept terms), got {self.removals!r}")
+        check_integer("challengers", self.challengers, 1)
+        check_integer("max_added", self.max_added, 1)
+        check_integer("removals", self.removals, 0, REMOVALS_NOTE)
 
     def trainings(self):
         # the trials and their control each round, and the answer trained again after a change

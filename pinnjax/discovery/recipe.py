@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..train.phases import LBFGS, Adam
-from .challenge import Challenge
+from .challenge import REMOVALS_NOTE, Challenge
 from .early_stop import PLATEAU, check_plateau
 from .sparse import (
     DEFAULT_PENALTY,
@@ -42,6 +42,7 @@ from .stages import (
     Smooth,
     State,
     Widen,
+    check_integer,
     checked,
     stream,
 )
@@ -163,13 +164,9 @@ def default_recipe(**given) -> Recipe:
         raise ValueError(f"{' and '.join(retraining)} retrain with the PDE but physics_phases is empty; pass "
                          "physics_phases=[pinnjax.Adam(1000), pinnjax.LBFGS(2000)] or set "
                          + ", ".join(f"{k}=False" for k in retraining))
-    if isinstance(o["challengers"], bool) or not isinstance(o["challengers"], int) or o["challengers"] < 0:
-        raise ValueError(f"challengers must be an integer >= 0 (0: no data test of dropped terms), got "
-                         f"{o['challengers']!r}")
-    if isinstance(o["removals"], bool) or not isinstance(o["removals"], int) or o["removals"] < 0:
-        raise ValueError(f"removals must be an integer >= 0 (0: no data test of kept terms), got {o['removals']!r}")
-    if isinstance(o["max_widenings"], bool) or not isinstance(o["max_widenings"], int) or o["max_widenings"] < 0:
-        raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {o['max_widenings']!r}")
+    check_integer("challengers", o["challengers"], 0, "0: no data test of dropped terms")
+    check_integer("removals", o["removals"], 0, REMOVALS_NOTE)
+    check_integer("max_widenings", o["max_widenings"], 0, "0: never widen")
     weak = WeakView(o["test_width"])  # checked now: a widening reads it even without weak_form
     screen = o["penalty"] if o["screen_penalty"] is None else o["screen_penalty"]
     bootstrap = None

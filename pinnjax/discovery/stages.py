@@ -93,6 +93,12 @@ class AbstractStage(abc.ABC):
         return self.cost_range(lambda stage: stage.steps())
 
 
+def check_integer(name: str, value, lo: int, note: str = "") -> None:
+    """ValueError unless ``value`` is an int (not a bool) >= ``lo``; ``note`` says what the low end means."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}{f' ({note})' if note else ''}, got {value!r}")
+
+
 def _phases(owner: str, phases) -> tuple:
     phases = tuple(phases)
     if not phases:
@@ -186,8 +192,7 @@ class Prune(AbstractStage):
 
     def __post_init__(self):
         object.__setattr__(self, "phases", _phases("Prune", self.phases))
-        if isinstance(self.max_rounds, bool) or not isinstance(self.max_rounds, int) or self.max_rounds < 1:
-            raise ValueError(f"max_rounds must be an integer >= 1, got {self.max_rounds!r}")
+        check_integer("max_rounds", self.max_rounds, 1)
 
     def trainings(self):
         return 1, self.max_rounds
@@ -287,8 +292,7 @@ class Widen(AbstractStage):
 
     def __post_init__(self):
         object.__setattr__(self, "retry", tuple(self.retry))
-        if isinstance(self.max_widenings, bool) or not isinstance(self.max_widenings, int) or self.max_widenings < 0:
-            raise ValueError(f"max_widenings must be an integer >= 0 (0: never widen), got {self.max_widenings!r}")
+        check_integer("max_widenings", self.max_widenings, 0, "0: never widen")
         if not self.retry:
             raise ValueError("Widen needs the stages to retry, e.g. retry=(Prune(...), Polish(...))")
 
