@@ -1,11 +1,12 @@
 """Discovery speed (issue 21 item 4): the headline cells of the discovery benchmark (Burgers,
 KdV, Kuramoto–Sivashinsky at 10% noise, seed 0, each with its config's recipe, as
-experiments/discover_noise.py runs them) in three variants, in one script on one machine:
+experiments/discover_noise.py runs them) in five variants, in one script on one machine:
 old (every training to its whole budget, all in float64: the recipe before this change),
 plateau (joint trainings end on a plateau of their loss, all in float64), new (plateau, and
 every training before the polish in float32; the polish, and a term the challenge admits,
-trained in float64) and current (the defaults now: new, and each challenge round also
-retrains without the weakest kept term, issue 23's test of kept terms; one more training).
+trained in float64), finish (new, with the polish too in float32 and ended by 1,000 float64
+L-BFGS steps, ``finish_steps``) and current (the defaults now: finish, and each challenge
+round also retrains without the weakest kept term, issue 23's test of kept terms).
 
 Where the time goes: every training is recorded through the journal interface (its
 optimizer phases' steps, stop reasons, wall and compile times); what is left of the run's
@@ -49,10 +50,12 @@ from pinnjax.discovery.journal import AbstractJournal
 LOG = Path(__file__).resolve().parent / "discover_speed.jsonl"
 # old: every training to its budget, all in float64 (the recipe before issue 21 item 4);
 # plateau: joint trainings end on a plateau, all in float64; new: plateau, and the trainings
-# before the polish in float32 (the defaults issue 21 item 4 measured); current: the library's
-# defaults now (new, and the challenge also tests the weakest kept term for removal: issue 23)
-VARIANTS = {"old": {"plateau": 0.0, "explore_dtype": None, "removals": 0},
-            "plateau": {"explore_dtype": None, "removals": 0}, "new": {"removals": 0}, "current": {}}
+# before the polish in float32 (the defaults issue 21 item 4 measured first); finish: new with
+# a float32 polish ended in float64; current: the library's defaults now (finish, and the
+# challenge also tests the weakest kept term for removal: issue 23)
+VARIANTS = {"old": {"plateau": 0.0, "explore_dtype": None, "removals": 0, "finish_steps": 0},
+            "plateau": {"explore_dtype": None, "removals": 0}, "new": {"removals": 0, "finish_steps": 0},
+            "finish": {"removals": 0}, "current": {}}
 NOISE, SEED = 0.1, 0
 # each PDE's config recipe beyond the case's budgets (configs/discovery/ks.yaml; as
 # experiments/discover_noise.py's "pinnjax (weak by parts)" rows)

@@ -298,7 +298,7 @@ def build_discovery(config: dict, base_dir: str | os.PathLike = ".") -> Discover
                "smooth_first": top["smooth_first"], "union_fit": top["union_fit"],
                "validation": float(top["validation"]), "polish_pde_weight": float(top["polish_pde_weight"]),
                "challengers": top["challengers"], "removals": top["removals"], "plateau": float(top["plateau"]),
-               "explore_dtype": top["explore_dtype"]}
+               "explore_dtype": top["explore_dtype"], "finish_steps": top["finish_steps"]}
     setup = {"n_collocation": top["n_collocation"], "residual_data_points": top["residual_data_points"],
              "data_loss": build_data_loss(top["data_loss"], line_of(config, "data_loss")),
              "dtype": top["dtype"]}

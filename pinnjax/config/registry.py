@@ -330,6 +330,8 @@ DISCOVERY_TOP = {
                       "by less than this fraction of its statistical resolution", hint="use 0 to run every budget "
                       "to its end"), D["plateau"]),
     "explore_dtype": (("auto",) + DTYPES, D["explore_dtype"]),  # the trainings before the polish; the polish in `dtype`
+    "finish_steps": (Range("nonnegint", hi=MAX_STEPS, note="L-BFGS steps in dtype that end the polish when exploring "
+                           "in float32", hint="use 0 to train the polish in dtype throughout"), D["finish_steps"]),
     "fit": ("list", phase_entries(D["fit_phases"])), "physics": ("list", phase_entries(D["physics_phases"])),
     "polish": ("list", phase_entries(D["polish_phases"])), "network": ("mapping", REQUIRED),
     "periodic": ("mapping", {}), "n_collocation": (POINT_COUNT, S["n_collocation"]),

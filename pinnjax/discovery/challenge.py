@@ -21,8 +21,9 @@ regression feels least are each retrained out, and when no addition is admitted,
 them is dropped if the data do not need it (the misfit without it within the resolution of
 the control's): a spurious term that a network's derivatives supported, e.g. one fitted to
 gross outliers, goes. Rounds repeat until nothing changes, at most ``max_added`` additions
-and as many removals. The answer is the last admitted change's training (trained again in
-the run's ``dtype`` when the trials ran in the recipe's ``explore_dtype``), or, when the
+and as many removals. The answer is the last admitted change's training (finished by
+``finish`` L-BFGS steps in the run's ``dtype`` when the trials ran in the recipe's
+``explore_dtype``; 0: trained again there with the whole budget), or, when the
 data change nothing, the answer trained before the challenge. Every trial is recorded as
 evidence: the data misfit with and without the term. A spurious term cannot lower the
 misfit beyond that resolution: one global coefficient absorbs about one noise variance of N,
@@ -41,8 +42,8 @@ from ..train.phases import LBFGS
 from .checks import data_misfit, needed_by_data
 from .equation import Equation
 from .sparse import refit
-from .stages import AbstractStage, _phases, check_integer
-from .training import physics_round
+from .stages import FINISH_NOTE, AbstractStage, _phases, check_integer
+from .training import FINISH_STEPS, answer_round, physics_round
 
 
 REMOVALS_NOTE = "0: no data test of kept terms"
@@ -89,13 +90,14 @@ class Challenge(AbstractStage):
     the resolution of the control's). At most ``max_added`` additions and as many removals
     (per equation: a system of F equations may change ``max_added`` × F terms, one per
     round, ranked over all its equations). ``pde_weight``: the residual's weight against the
-    data's 1 (as the polish's)."""
+    data's 1 (as the polish's); ``finish``: see the module's text."""
 
     phases: Sequence = (LBFGS(3000),)
     challengers: int = 2
     max_added: int = 2
     pde_weight: float = 1.0
     removals: int = 1
+    finish: int = FINISH_STEPS
     name: str = "challenge"
 
     def __post_init__(self):
@@ -103,6 +105,7 @@ class Challenge(AbstractStage):
         check_integer("challengers", self.challengers, 1)
         check_integer("max_added", self.max_added, 1)
         check_integer("removals", self.removals, 0, REMOVALS_NOTE)
+        check_integer("finish_steps", self.finish, 0, FINISH_NOTE)
 
     def trainings(self):
         # the trials and their control each round, and the answer trained again after a change
@@ -138,8 +141,9 @@ class Challenge(AbstractStage):
             state = state.log(stage=self.name, trained=Equation("", setup.terms.terms, xi).active(),
                               terms=setup.named(mask))
         if any(changes.values()) and setup.precision(False) != setup.precision(True):  # the answer in `dtype`
-            result, xi, matrix = physics_round(setup, state.mask, state.matrix, state.result.network, self.phases,
-                                               self.pde_weight, self.name, state.coefficients(), final=True)
+            result, xi, matrix = answer_round(setup, state.mask, state.matrix, state.result.network,
+                                              () if self.finish else self.phases, self.pde_weight, self.name,
+                                              state.coefficients(), self.finish)
             state = dataclasses.replace(state, result=result, xi=xi, matrix=matrix)
             state = state.log(stage=self.name, trained=Equation("", setup.terms.terms, xi).active(),
                               terms=setup.named(state.mask), dtype=setup.precision(True))

@@ -105,7 +105,7 @@ def discover(domain, data: Measurements, network, library: Library, *, recipe: R
     :func:`~pinnjax.discovery.recipe.default_recipe` builds it from ``options`` (selector,
     alternate, penalty, screen_penalty, stable_fraction, n_bootstrap, smooth_first, union_fit,
     validation, max_rounds, max_widenings, weak_form, test_width, polish_pde_weight, challengers, removals,
-    plateau, fit_phases, physics_phases, polish_phases; defaults in
+    plateau, explore_dtype, finish_steps, fit_phases, physics_phases, polish_phases; defaults in
     :data:`~pinnjax.discovery.recipe.DEFAULTS`). The residual is enforced at
     ``n_collocation`` Sobol points and at each trajectory's data points (at most
     ``residual_data_points``; None: all). ``data_loss``: the data terms' loss, a name ("mse",

@@ -36,7 +36,8 @@ class PDEDiscovery:
     (:class:`~pinnjax.discovery.recipe.Recipe`); or ``options`` that build the default one
     (:func:`~pinnjax.discovery.recipe.default_recipe`: selector, alternate, penalty,
     screen_penalty, stable_fraction, n_bootstrap, smooth_first, union_fit, validation,
-    max_rounds, max_widenings, weak_form, test_width, polish_pde_weight, challengers, removals, plateau, fit_phases,
+    max_rounds, max_widenings, weak_form, test_width, polish_pde_weight, challengers, removals, plateau,
+    explore_dtype, finish_steps, fit_phases,
     physics_phases, polish_phases; their defaults are
     :data:`~pinnjax.discovery.recipe.DEFAULTS`, the same as a YAML config's). ``network``: a
     function ``(n_inputs, n_outputs, seed) -> equinox module`` (one output per trajectory and field).

@@ -11,7 +11,8 @@ The default recipe, as :func:`default_recipe` builds it with the defaults in
         Smooth(phases=(Adam(5000), LBFGS(8000))),                   # data + the whole library
         Screen(penalty=0.05, bootstrap=Bootstrap(100, 0.5)),         # select again, unite, bootstrap
         Prune(phases=(Adam(5000), LBFGS(8000)), max_rounds=3),      # retrain + re-select, shrinking
-        Polish(phases=(LBFGS(6000),)),                               # last joint training, probation
+        Polish(phases=(LBFGS(6000),), finish=1000),                  # last joint training (float32, then
+                                                                     # 1000 steps in float64), probation
         Challenge(phases=(LBFGS(6000),), challengers=2, removals=1), # terms the data need, both ways
         Widen(retry=(Prune(...), Polish(...), Challenge(...)), max_widenings=1),  # misfit? wider set
     ), selector=STLSQ(), view=PointwiseView())
@@ -26,6 +27,7 @@ import dataclasses
 from ..train.phases import LBFGS, Adam
 from .challenge import REMOVALS_NOTE, Challenge
 from .early_stop import PLATEAU, check_plateau
+from .training import FINISH_STEPS
 from .sparse import (
     DEFAULT_PENALTY,
     MAX_WIDENINGS,
@@ -34,6 +36,7 @@ from .sparse import (
     check_sparsity_options,
 )
 from .stages import (
+    FINISH_NOTE,
     AbstractStage,
     FitData,
     Polish,
@@ -63,7 +66,7 @@ DEFAULTS = {
     "stable_fraction": STABLE_FRACTION, "n_bootstrap": 100, "smooth_first": True, "union_fit": True,
     "validation": 0.2, "max_rounds": 3, "max_widenings": MAX_WIDENINGS, "weak_form": False, "test_width": TEST_WIDTH,
     "polish_pde_weight": 1.0, "challengers": 2, "removals": 1, "plateau": PLATEAU,
-    "explore_dtype": "auto",
+    "explore_dtype": "auto", "finish_steps": FINISH_STEPS,
     "fit_phases": (Adam(3000, 1e-3), LBFGS(3000)),
     "physics_phases": (Adam(5000, 1e-3), LBFGS(8000)),
     "polish_phases": (LBFGS(6000),),
@@ -156,7 +159,10 @@ def default_recipe(**given) -> Recipe:
     rest of their budget could change the loss by less than this fraction of its statistical
     resolution (0: run every budget to its end); ``explore_dtype``: the precision of every
     training before the polish (the polish trains the answer in the run's ``dtype``; "auto":
-    float32 when there is a polish, else everything in ``dtype``)."""
+    float32 when there is a polish, else everything in ``dtype``); ``finish_steps``: L-BFGS
+    steps in ``dtype`` that end the polish's trainings and a changed answer of the challenge
+    when exploring in float32 (their budgets then train in float32; 0: the polish and that
+    answer train in ``dtype`` throughout)."""
     o = options(**given)
     check_sparsity_options(o["penalty"], o["screen_penalty"], o["stable_fraction"])
     retraining = [k for k in ("alternate", "smooth_first") if o[k]]
@@ -166,6 +172,7 @@ def default_recipe(**given) -> Recipe:
                          + ", ".join(f"{k}=False" for k in retraining))
     check_integer("challengers", o["challengers"], 0, "0: no data test of dropped terms")
     check_integer("removals", o["removals"], 0, REMOVALS_NOTE)
+    check_integer("finish_steps", o["finish_steps"], 0, FINISH_NOTE)
     check_integer("max_widenings", o["max_widenings"], 0, "0: never widen")
     weak = WeakView(o["test_width"])  # checked now: a widening reads it even without weak_form
     screen = o["penalty"] if o["screen_penalty"] is None else o["screen_penalty"]
@@ -181,12 +188,13 @@ def default_recipe(**given) -> Recipe:
     if o["alternate"]:
         retry = [Prune(tuple(o["physics_phases"]), o["penalty"], o["max_rounds"])]
         if o["polish_phases"]:
-            retry.append(Polish(tuple(o["polish_phases"]), o["polish_pde_weight"]))
+            retry.append(Polish(tuple(o["polish_phases"]), o["polish_pde_weight"], finish=o["finish_steps"]))
         elif bootstrap is not None and bootstrap.stable_fraction is not None:
-            retry.append(Polish(tuple(o["physics_phases"]), 1.0, only_for_probation=True))
+            retry.append(Polish(tuple(o["physics_phases"]), 1.0, only_for_probation=True, finish=o["finish_steps"]))
         if o["challengers"] > 0:
             retry.append(Challenge(tuple(o["polish_phases"] or o["physics_phases"]), o["challengers"],
-                                   pde_weight=o["polish_pde_weight"], removals=o["removals"]))
+                                   pde_weight=o["polish_pde_weight"], removals=o["removals"],
+                                   finish=o["finish_steps"]))
         stages += retry
         if o["max_widenings"] > 0:
             stages.append(Widen(tuple(retry), o["max_widenings"], weak=weak))

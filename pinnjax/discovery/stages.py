@@ -28,7 +28,7 @@ from .checks import consistency, fits_better, needed_by_data
 from .equation import Equation
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
-from .training import Setup, fit_data, physics_round
+from .training import FINISH_STEPS, Setup, answer_round, fit_data, physics_round
 from .uncertainty import coefficient_intervals, term_evidence
 
 
@@ -91,6 +91,9 @@ class AbstractStage(abc.ABC):
     def step_range(self) -> tuple[int, int]:
         """(fewest, most) optimizer steps of the whole stage (early stops can only cut them)."""
         return self.cost_range(lambda stage: stage.steps())
+
+
+FINISH_NOTE = "0: the answer trains in the run's dtype throughout"
 
 
 def check_integer(name: str, value, lo: int, note: str = "") -> None:
@@ -219,21 +222,29 @@ class Polish(AbstractStage):
     """A last joint training of the final terms with the residual weighted ``pde_weight``
     (data: 1). Terms on probation (admitted by the bootstrap alone) stay only if training
     without them raises the data misfit beyond its statistical resolution 1/√(2N).
-    ``only_for_probation``: skip the training when no term is on probation."""
+    ``only_for_probation``: skip the training when no term is on probation. When the run
+    explores in float32 (``explore_dtype``), ``phases`` train in float32 and ``finish`` L-BFGS
+    steps in the run's ``dtype`` end each training (:func:`~.training.answer_round`; 0: all
+    of it in ``dtype``)."""
 
     phases: Sequence = (LBFGS(6000),)
     pde_weight: float = 1.0
     only_for_probation: bool = False
+    finish: int = FINISH_STEPS
     name: str = "polish"
 
     def __post_init__(self):
         object.__setattr__(self, "phases", _phases("Polish", self.phases))
+        check_integer("finish_steps", self.finish, 0, FINISH_NOTE)
         if not self.pde_weight > 0:
             raise ValueError(f"polish_pde_weight must be > 0 (the residual's weight against the data's 1, e.g. 10), "
                              f"got {self.pde_weight!r}")
 
     def trainings(self):
         return 0 if self.only_for_probation else 1, 2  # a second without the terms on probation
+
+    def steps(self) -> int:
+        return super().steps() + self.finish  # (the finish runs only when exploring in float32)
 
     def __call__(self, setup, state, rng):
         mask = state.mask
@@ -242,11 +253,11 @@ class Polish(AbstractStage):
         if not mask.any() or (self.only_for_probation and not on_probation.any()):
             return state
         network = state.result.network
-        final = physics_round(setup, mask, state.matrix, network, self.phases, self.pde_weight, self.name,
-                              final=True)
+        final = answer_round(setup, mask, state.matrix, network, self.phases, self.pde_weight, self.name,
+                             finish=self.finish)
         if on_probation.any():
-            without = physics_round(setup, mask & ~on_probation, state.matrix, network, self.phases,
-                                    self.pde_weight, self.name, final=True)
+            without = answer_round(setup, mask & ~on_probation, state.matrix, network, self.phases,
+                                   self.pde_weight, self.name, finish=self.finish)
             misfits = [setup.misfit(r[0]) for r in (final, without)]
             keep = bool(needed_by_data(*misfits, len(setup.data)))
             state = state.log(stage="probation", terms=setup.named(on_probation), misfit_with=misfits[0],

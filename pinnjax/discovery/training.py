@@ -15,6 +15,7 @@ from ..losses.regression import MSE, RMSE
 from ..problem.points import Given
 from ..problem.problem import Coefficient, Problem
 from ..problem.terms import PDE, Data
+from ..train.phases import LBFGS
 from .data import Measurements
 from .checks import data_misfit, loss_resolution
 from .early_stop import PlateauStop, ValidationStop
@@ -138,3 +139,23 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
     trained = result.coefficients
     xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
     return result, xi, setup.view.matrix(setup.terms, result, setup)
+
+
+# L-BFGS steps in the run's dtype that finish an answer trained in the explore dtype.
+FINISH_STEPS = 1000
+
+
+def answer_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str,
+                 start: np.ndarray | None = None, finish: int = FINISH_STEPS):
+    """The answer's training (:func:`physics_round`, ``final``). When the run explores in a
+    lower precision (:meth:`Setup.precision`) and ``finish`` > 0, ``phases`` train there and
+    ``finish`` L-BFGS steps in the run's ``dtype`` then continue from that network and those
+    coefficients (a float32 step costs 0.4-0.5x a float64 one; the finish takes float32's
+    rounding out of the answer); empty ``phases``: ``network`` was trained so already, only
+    the finish runs. ``finish`` 0 or one precision: ``phases`` in ``dtype``."""
+    if finish > 0 and setup.precision(False) != setup.precision(True):
+        if phases:
+            result, start, matrix = physics_round(setup, mask, matrix, network, phases, weight, stage, start)
+            network = result.network
+        phases = (LBFGS(finish),)
+    return physics_round(setup, mask, matrix, network, phases, weight, stage, start, final=True)
