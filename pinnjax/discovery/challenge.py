@@ -23,7 +23,8 @@ the control's): a spurious term that a network's derivatives supported, e.g. one
 gross outliers, goes. Rounds repeat until nothing changes, at most ``max_added`` additions
 and as many removals. The answer is the last admitted change's training (finished by
 ``finish`` L-BFGS steps in the run's ``dtype`` when the trials ran in the recipe's
-``explore_dtype``; 0: trained again there with the whole budget), or, when the
+``explore_dtype``; 0 or a finish of half the budget or more: trained again there with
+the whole budget), or, when the
 data change nothing, the answer trained before the challenge. Every trial is recorded as
 evidence: the data misfit with and without the term. A spurious term cannot lower the
 misfit beyond that resolution: one global coefficient absorbs about one noise variance of N,
@@ -142,8 +143,8 @@ class Challenge(AbstractStage):
                               terms=setup.named(mask))
         if any(changes.values()) and setup.precision(False) != setup.precision(True):  # the answer in `dtype`
             result, xi, matrix = answer_round(setup, state.mask, state.matrix, state.result.network,
-                                              () if self.finish else self.phases, self.pde_weight, self.name,
-                                              state.coefficients(), self.finish)
+                                              self.phases, self.pde_weight, self.name, state.coefficients(),
+                                              self.finish, explored=True)
             state = dataclasses.replace(state, result=result, xi=xi, matrix=matrix)
             state = state.log(stage=self.name, trained=Equation("", setup.terms.terms, xi).active(),
                               terms=setup.named(state.mask), dtype=setup.precision(True))

@@ -28,7 +28,7 @@ from .checks import consistency, fits_better, needed_by_data
 from .equation import Equation
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
-from .training import FINISH_STEPS, Setup, answer_round, fit_data, physics_round
+from .training import FINISH_STEPS, Setup, answer_round, finish_budget, fit_data, physics_round
 from .uncertainty import coefficient_intervals, term_evidence
 
 
@@ -224,8 +224,8 @@ class Polish(AbstractStage):
     without them raises the data misfit beyond its statistical resolution 1/√(2N).
     ``only_for_probation``: skip the training when no term is on probation. When the run
     explores in float32 (``explore_dtype``), ``phases`` train in float32 and ``finish`` L-BFGS
-    steps in the run's ``dtype`` end each training (:func:`~.training.answer_round`; 0: all
-    of it in ``dtype``)."""
+    steps in the run's ``dtype`` end each training (:func:`~.training.answer_round`; 0, or
+    half the budget or more: all of it in ``dtype``)."""
 
     phases: Sequence = (LBFGS(6000),)
     pde_weight: float = 1.0
@@ -244,7 +244,7 @@ class Polish(AbstractStage):
         return 0 if self.only_for_probation else 1, 2  # a second without the terms on probation
 
     def steps(self) -> int:
-        return super().steps() + self.finish  # (the finish runs only when exploring in float32)
+        return super().steps() + finish_budget(self.phases, self.finish)  # (run only when exploring in float32)
 
     def __call__(self, setup, state, rng):
         mask = state.mask

@@ -145,16 +145,23 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
 FINISH_STEPS = 1000
 
 
+def finish_budget(phases, finish: int) -> int:
+    """The steps of a finish of ``finish`` steps after ``phases``: 0 unless under half their
+    budget (a float32 step costs 0.4-0.5x a float64 one, so a longer finish would cost more
+    than the whole budget in float64)."""
+    return finish if 0 < 2 * finish < sum(p.steps for p in phases) else 0
+
+
 def answer_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases, weight: float, stage: str,
-                 start: np.ndarray | None = None, finish: int = FINISH_STEPS):
+                 start: np.ndarray | None = None, finish: int = FINISH_STEPS, explored: bool = False):
     """The answer's training (:func:`physics_round`, ``final``). When the run explores in a
-    lower precision (:meth:`Setup.precision`) and ``finish`` > 0, ``phases`` train there and
-    ``finish`` L-BFGS steps in the run's ``dtype`` then continue from that network and those
-    coefficients (a float32 step costs 0.4-0.5x a float64 one; the finish takes float32's
-    rounding out of the answer); empty ``phases``: ``network`` was trained so already, only
-    the finish runs. ``finish`` 0 or one precision: ``phases`` in ``dtype``."""
-    if finish > 0 and setup.precision(False) != setup.precision(True):
-        if phases:
+    lower precision (:meth:`Setup.precision`) and the finish fits (:func:`finish_budget`),
+    ``phases`` train there and ``finish`` L-BFGS steps in the run's ``dtype`` then continue
+    from that network and those coefficients (the finish takes float32's rounding out of the
+    answer); ``explored``: ``network`` and ``start`` are such a training already, only the
+    finish runs (or, when it does not fit, ``phases`` again in ``dtype``)."""
+    if finish_budget(phases, finish) and setup.precision(False) != setup.precision(True):
+        if not explored:
             result, start, matrix = physics_round(setup, mask, matrix, network, phases, weight, stage, start)
             network = result.network
         phases = (LBFGS(finish),)
