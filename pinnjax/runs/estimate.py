@@ -18,7 +18,8 @@ polish, challenges) carry the active terms' residual, somewhere between the whol
 side alone: their least). The range is the recipe's fewest trainings at the least costs
 to its most at the most (:meth:`~pinnjax.discovery.recipe.Recipe.cost_range`), per seed.
 Each is timed in its own precision: the polish in the run's ``dtype``, the trainings before
-it in the recipe's ``explore_dtype``.
+it in the recipe's ``explore_dtype`` (a polish that trains in ``explore_dtype`` and ends with
+``finish_steps`` in ``dtype`` costs less than its whole budget in ``dtype``, the most counted).
 Left out: selections, checks and plots between and after trainings, and the command's own
 start-up; line-search phases that stop early (L-BFGS on its tolerance) take less than their
 budget. A joint training may end on a plateau of its loss (the recipe's ``plateau``): its
