@@ -1,12 +1,14 @@
 """Discovery speed (issue 21 item 4): the headline cells of the discovery benchmark (Burgers,
 KdV, Kuramoto–Sivashinsky at 10% noise, seed 0, each with its config's recipe, as
-experiments/discover_noise.py runs them) in five variants, in one script on one machine:
+experiments/discover_noise.py runs them) in six variants, in one script on one machine:
 old (every training to its whole budget, all in float64: the recipe before this change),
 plateau (joint trainings end on a plateau of their loss, all in float64), new (plateau, and
 every training before the polish in float32; the polish, and a term the challenge admits,
 trained in float64), finish (new, with the polish too in float32 and ended by 1,000 float64
 L-BFGS steps, ``finish_steps``) and current (the defaults now: finish, and each challenge
-round also retrains without the weakest kept term, issue 23's test of kept terms).
+round also retrains without the weakest kept term, issue 23's test of kept terms) and trials
+(current, with the challenge's trials trained 3,000 L-BFGS steps instead of the polish's 6,000;
+the control is trained alike, so the comparison stays fair).
 
 Where the time goes: every training is recorded through the journal interface (its
 optimizer phases' steps, stop reasons, wall and compile times); what is left of the run's
@@ -34,6 +36,7 @@ runs logged); ``--write`` puts the table into experiments/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -44,7 +47,9 @@ from discover_noise import _fmt_err, _plain
 from discovery_cases import CASES, score
 from results import write_section
 
-from pinnjax.discovery import discover
+from pinnjax import LBFGS
+from pinnjax.discovery import Widen, default_recipe, discover
+from pinnjax.discovery.challenge import Challenge
 from pinnjax.discovery.journal import AbstractJournal
 
 LOG = Path(__file__).resolve().parent / "discover_speed.jsonl"
@@ -55,11 +60,23 @@ LOG = Path(__file__).resolve().parent / "discover_speed.jsonl"
 # challenge also tests the weakest kept term for removal: issue 23)
 VARIANTS = {"old": {"plateau": 0.0, "explore_dtype": None, "removals": 0, "finish_steps": 0},
             "plateau": {"explore_dtype": None, "removals": 0}, "new": {"removals": 0, "finish_steps": 0},
-            "finish": {"removals": 0}, "current": {}}
+            "finish": {"removals": 0}, "current": {}, "trials": {"challenge_steps": 3000}}
 NOISE, SEED = 0.1, 0
 # each PDE's config recipe beyond the case's budgets (configs/discovery/ks.yaml; as
 # experiments/discover_noise.py's "pinnjax (weak by parts)" rows)
-RECIPES = {"ks": {"weak_form": True, "test_width": 0.06, "smooth_first": False, "residual_data_points": 2000}}
+RECIPES = {"ks": {"weak_form": True, "test_width": 0.06, "smooth_first": False}}
+SETUP = {"ks": {"residual_data_points": 2000}}
+
+
+def _with_trials(recipe, steps: int):
+    """``recipe`` with its challenges' trials trained for ``steps`` L-BFGS steps (also in a widening's retry)."""
+    def change(stage):
+        if isinstance(stage, Challenge):
+            return dataclasses.replace(stage, phases=(LBFGS(steps),))
+        if isinstance(stage, Widen):
+            return dataclasses.replace(stage, retry=tuple(map(change, stage.retry)))
+        return stage
+    return dataclasses.replace(recipe, stages=tuple(map(change, recipe.stages)))
 
 
 class Recorder(AbstractJournal):
@@ -83,10 +100,15 @@ def run(pde: str, variant: str) -> dict:
     case = CASES[pde]
     data, recorder = case.scattered(NOISE, SEED), Recorder()
     t0 = time.perf_counter()
-    res = discover(case.domain, data, case.network(SEED), case.library, fit_phases=case.fit_phases,
-                   physics_phases=case.physics_phases, polish_phases=case.polish_phases,
-                   polish_pde_weight=case.polish_pde_weight, seed=SEED, n_bootstrap=100, n_collocation=2000,
-                   max_rounds=2, journal=recorder, **RECIPES.get(pde, {}), **VARIANTS[variant])
+    options = dict(VARIANTS[variant])
+    trials = options.pop("challenge_steps", None)
+    recipe = default_recipe(fit_phases=case.fit_phases, physics_phases=case.physics_phases,
+                            polish_phases=case.polish_phases, polish_pde_weight=case.polish_pde_weight,
+                            n_bootstrap=100, max_rounds=2, **RECIPES.get(pde, {}), **options)
+    if trials:
+        recipe = _with_trials(recipe, trials)
+    res = discover(case.domain, data, case.network(SEED), case.library, recipe=recipe, seed=SEED,
+                   n_collocation=2000, journal=recorder, **SETUP.get(pde, {}))
     wall = time.perf_counter() - t0
     right, errors = score(res.equation.active(), case.truth)
     return {"pde": pde, "variant": variant, "equation": str(res.equation), "right": right, "errors": errors,
