@@ -634,11 +634,11 @@ def test_a_recipe_checks_its_stages_and_reads_in_one_line():
     assert default_recipe().steps()["smooth"] == sum(p.steps for p in DEFAULTS["physics_phases"])
     # the steps a run may take: fit 6k, smooth 13k, 1-3 pruning rounds of 13k, polish 6k + a
     # 1k float64 finish (twice with a probation retraining), 2 challengers + 1 removal +
-    # control of 6k each, in at most 2 rounds of additions and 2 of removals, and the changed
-    # set trained again (counted at 6k; its float64 finish is 1k), and at most one widening
-    # that reruns pruning, polish and challenge at their most
-    most = 6000 + 13000 + 3 * 13000 + 2 * 7000 + (4 * 4 + 1) * 6000
-    assert default_recipe().step_range() == (6000 + 13000 + 13000 + 7000 + 3 * 6000, most + (most - 19000))
+    # control of 3k each (half the polish's budget), in at most 2 rounds of additions and 2 of
+    # removals, and the changed set trained again (counted at 3k; its float64 finish is 1k),
+    # and at most one widening that reruns pruning, polish and challenge at their most
+    most = 6000 + 13000 + 3 * 13000 + 2 * 7000 + (4 * 4 + 1) * 3000
+    assert default_recipe().step_range() == (6000 + 13000 + 13000 + 7000 + 3 * 3000, most + (most - 19000))
     assert default_recipe(max_widenings=0, challengers=0).step_range()[1] == 6000 + 13000 + 3 * 13000 + 14000
     # no polish phases: the last training runs only when bootstrap terms are on probation
     probation_only = default_recipe(polish_phases=())

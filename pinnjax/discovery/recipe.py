@@ -13,7 +13,8 @@ The default recipe, as :func:`default_recipe` builds it with the defaults in
         Prune(phases=(Adam(5000), LBFGS(8000)), max_rounds=3),      # retrain + re-select, shrinking
         Polish(phases=(LBFGS(6000),), finish=1000),                  # last joint training (float32, then
                                                                      # 1000 steps in float64), probation
-        Challenge(phases=(LBFGS(6000),), challengers=2, removals=1), # terms the data need, both ways
+        Challenge(phases=(LBFGS(3000),), challengers=2, removals=1), # terms the data need, both ways
+                                                                     # (half the polish's budget)
         Widen(retry=(Prune(...), Polish(...), Challenge(...)), max_widenings=1),  # misfit? wider set
     ), selector=STLSQ(), view=PointwiseView())
 
@@ -148,12 +149,23 @@ def options(**given) -> dict:
     return {**DEFAULTS, **given}
 
 
+def halved(phases) -> tuple:
+    """``phases`` with half their steps (at least 1 each): the challenge's trials. A trial
+    compares a set with its control trained alike from the same network; it needs their
+    difference settled, not the answer converged, and a joint training's plateau stop weighs
+    the loss's rate of decrease against the rest of its budget: with the polish's whole
+    budget the trials ran 3,900-4,300 L-BFGS steps on KS, with half of it 600-700, to the
+    same verdicts (experiments/RESULTS.md, "Discovery: speed")."""
+    return tuple(dataclasses.replace(p, steps=max(p.steps // 2, 1)) for p in phases)
+
+
 def default_recipe(**given) -> Recipe:
     """The recipe the options describe (see :data:`DEFAULTS`). ``alternate=False``: select
     once and refit by least squares (no pruning, polish or widening); ``smooth_first``:
     a whole-library round before the main selection, ``union_fit``: also select on the
     data-only fit; ``weak_form``: every selection reads the weak form (``test_width``);
-    ``challengers``: how many dropped terms the data test after the polish (0: none; see
+    ``challengers``: how many dropped terms the data test after the polish (0: none; each
+    trial trains half the polish's budget, :func:`halved`; see
     :class:`~pinnjax.discovery.challenge.Challenge`); ``removals``: how many of the weakest kept
     terms each challenge round tests for removal (0: none); ``plateau``: joint trainings end once the
     rest of their budget could change the loss by less than this fraction of its statistical
@@ -192,7 +204,7 @@ def default_recipe(**given) -> Recipe:
         elif bootstrap is not None and bootstrap.stable_fraction is not None:
             retry.append(Polish(tuple(o["physics_phases"]), 1.0, only_for_probation=True, finish=o["finish_steps"]))
         if o["challengers"] > 0:
-            retry.append(Challenge(tuple(o["polish_phases"] or o["physics_phases"]), o["challengers"],
+            retry.append(Challenge(halved(o["polish_phases"] or o["physics_phases"]), o["challengers"],
                                    pde_weight=o["polish_pde_weight"], removals=o["removals"],
                                    finish=o["finish_steps"]))
         stages += retry
