@@ -61,6 +61,7 @@ def _by_hand(problem):
         return out, params
 
 
+@pytest.mark.slow
 def test_statistics_match_a_hand_computation_of_gradient_norms_and_ntk_traces():
     problem = tiny()
     hand, params = _by_hand(problem)
@@ -111,6 +112,7 @@ def test_balanced_training_updates_weights_between_chunks_without_retracing(loss
     assert result.state.weights == {"pde": w["pde"][-1], "dirichlet": w["dirichlet"][-1]}
 
 
+@pytest.mark.slow
 def test_a_balanced_run_resumed_from_its_state_reproduces_the_uninterrupted_run():
     phases, kw = [pj.Adam(300, 1e-2), pj.LBFGS(50)], dict(dtype="float64", chunk=50,
                                                            balancing=GradNorm(every=100))

@@ -48,6 +48,7 @@ def heat(causal):
         pj.Initial("u", "sin(pi*x)", points=64)])
 
 
+@pytest.mark.slow
 def test_causal_training_advances_epsilon_between_chunks_without_retracing(loss_traces):
     causal = Causal(slices=8, epsilon=1e-3, tol=0.5, factor=10.0, max_epsilon=1.0, every=100)
     net = pj.MLP(2, 1, 16, 2, key=jax.random.PRNGKey(0))

@@ -109,6 +109,7 @@ def test_configs_build_the_zoo_problems(stem, make):
                                                                            getattr(b, "value", None))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", sorted(SHIPPED))
 def test_every_shipped_config_trains_a_few_steps(stem):
     # Shrunk by overrides, the user's own mechanism: few points, one short Adam phase.

@@ -188,6 +188,7 @@ def test_qmc_integrates_over_a_disk_and_an_l_shape():
     assert abs(integral_of("x**2", disk, quadrature="qmc", over="circle")[0] - math.pi) < 2e-2
 
 
+@pytest.mark.slow
 def test_space_time_integrals_and_mass_conservation_per_time():
     domain = pj.SpaceTime(pj.Interval(0.0, 1.0), 0.0, 1.0)
     assert abs(integral_of("x*t", domain)[0] - 1 / 4) < 1e-12

@@ -86,6 +86,7 @@ def assert_heat_law(summary):
 
 
 # ---------------------------------------------------------------- trained runs
+@pytest.mark.slow
 def test_discover_writes_a_run_directory(heat_dir, capsys):
     out = heat_dir / "run"
     assert run(heat_dir / "heat.yaml", out) == 0

@@ -162,6 +162,7 @@ def test_bad_ensembles_are_refused_at_the_key(old, new, message, tmp_path):
     assert err.value.path == "ensemble"
 
 
+@pytest.mark.slow
 def test_an_ensemble_stopped_after_a_phase_resumes_to_the_uninterrupted_answer(tmp_path, monkeypatch, capsys):
     """Killed right after the Adam phase's member checkpoints: ``pinnjax resume`` runs the BFGS
     phase from them, and every member ends as in the uninterrupted run."""

@@ -86,6 +86,7 @@ def estimate_then_run(tmp_path, capsys, text: str, command: str) -> tuple[int, i
     return lo, hi, json.loads((tmp_path / "run" / "summary.json").read_text())["wall_time"], err
 
 
+@pytest.mark.slow
 def test_estimate_of_a_run_is_a_range_that_holds_its_real_wall_time(tmp_path, capsys):
     lo, hi, wall, err = estimate_then_run(tmp_path, capsys, TINY.replace("STEPS", "2000"), "run")
     assert 0 < lo <= hi

@@ -27,6 +27,7 @@ def test_a_gallery_config_builds_and_trains_twenty_steps(path):
     assert all(np.isfinite(v) for v in result.coefficients.values())
 
 
+@pytest.mark.slow
 def test_the_double_well_has_three_states_and_ordered_eigenvalues():
     path = GALLERY / "double_well.yaml"
     exp = build_experiment(load_config(path), base_dir=path.parent)

@@ -95,6 +95,7 @@ def test_the_script_energy_against_closed_forms():
     assert len(i) == (lp.N - 3) * (lp.N - 2) // 2 and np.all(j - i >= 3)
 
 
+@pytest.mark.slow
 def test_the_config_terms_at_the_true_pose_equal_the_script_energies(true):
     """The masks of the YAML pair expressions (exact on the integer index k) reproduce the explicit pair
     lists; the data term is the mean over beads of the squared distance to the target."""

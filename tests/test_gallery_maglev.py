@@ -62,6 +62,7 @@ def test_the_config_is_an_ode_in_t_with_fields_x_and_i():
         np.testing.assert_allclose(p.transform(np.array([0.7]), np.zeros(2)), [1.0, 1.0])
 
 
+@pytest.mark.slow
 def test_the_terms_on_the_exact_tracking_controller():
     """x = x_ref and i = x_ref sqrt(1 - x_ref''): dynamics, tracking and initial state all vanish,
     and the control term is lam T times the mean of i^2 over its points."""

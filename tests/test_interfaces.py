@@ -45,6 +45,7 @@ def test_geometries_and_space_time_are_domains_with_float_bounds():
     assert pj.Rectangle((0, 0), (1, 1), coordinates=("r", "z")).spatial_coordinate_names == ("r", "z")
 
 
+@pytest.mark.slow
 def test_a_domain_of_ones_own_trains_and_a_non_domain_is_refused_with_the_fix():
     # u'' = -2 on [0, 1], u = 0 at both ends: u = s (1 - s).
     problem = pj.Problem(Grid(), ("u",), [pj.PDE("u_ss + 2", 32), pj.Dirichlet("u", 0.0, points=2)])
@@ -119,6 +120,7 @@ def test_optax_lbfgs_takes_the_line_search_path_and_converges_like_lbfgs():
     assert r.history.total[-1] < 1e-12
 
 
+@pytest.mark.slow
 def test_an_optax_phase_wrapping_lbfgs_runs_exactly_as_lbfgs():
     lbfgs = pj.LBFGS(40)
     a, b = (pj.solve(heat_problem(), pj.MLP(2, 1, 8, 2, key=jax.random.PRNGKey(0)), [phase], chunk=40)

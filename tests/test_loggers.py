@@ -157,6 +157,7 @@ def test_tensorboard_logger_writes_readable_scalars(tmp_path):
     assert events == {(tag, step): np.float32(v) for step, m in values.items() for tag, v in m.items()}
 
 
+@pytest.mark.slow
 def test_a_run_logs_the_numbers_of_metrics_jsonl(tmp_path):
     """A 40-step run (Adam, then L-BFGS, which records the terms once per chunk) with
     loggers: [tensorboard] and a Python logger: the Python logger gets every line of

@@ -127,6 +127,7 @@ def test_levenshtein_known_values():
     assert L.levenshtein([1, 2, 3], np.array([1, 3])) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_soft_edit_distance_tends_to_levenshtein_with_one_hot_probs(seed):
     rng = np.random.default_rng(seed)

@@ -65,6 +65,7 @@ def test_normal_derivatives_need_space():
     assert "u_n" not in problem.namespace().extras
 
 
+@pytest.mark.slow
 def test_an_integral_over_time_is_accurate_and_an_end_is_a_value():
     """∫_0^2 t³ dt = 4 by Gauss and (roughly) by Sobol'; over final: x(2) = 8."""
     def cube(x, y):

@@ -28,6 +28,7 @@ def cubic(x, y):  # E(V) = V^3 whatever the network
 
 
 # ---------------------------------------------------------------- point constraints
+@pytest.mark.slow
 def test_a_point_on_a_trainable_coordinate_matches_the_hand_value_and_gradient():
     with jax.enable_x64(True):
         problem = pj.Problem(pj.Interval(0.5, 2.0, coordinates=("V",)), ("E",),
@@ -76,6 +77,7 @@ def test_a_point_naming_an_unknown_coefficient_says_which():
         problem.bind()
 
 
+@pytest.mark.slow
 def test_training_moves_a_trainable_point_to_the_minimum_of_the_fitted_curve():
     """Data of E = (V - 1.3)^2 and zero slope at V0: V0 must settle at the minimum, 1.3."""
     v = np.linspace(0.6, 2.0, 15)

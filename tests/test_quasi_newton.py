@@ -123,6 +123,7 @@ def test_bfgs_after_adam_solves_a_poisson_problem_far_below_lbfgs_at_the_same_it
     assert bfgs_report[-1].message == ""
 
 
+@pytest.mark.slow
 def test_bfgs_resamples_without_retracing_and_reports_its_safeguards(loss_traces):
     net = pj.MLP(1, 1, 8, 2, key=jax.random.PRNGKey(1))
     seen = []

@@ -54,6 +54,7 @@ def call(capsys, *argv):
     return code, capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_resume_skips_a_damaged_newest_checkpoint_and_names_it(run_dir, capsys):
     older, newest = checkpoints(run_dir)
     truncate(newest / "arrays.eqx")

@@ -41,6 +41,7 @@ def test_grid_values_match_direct_evaluation(sets):
     assert values[1, 3] == pytest.approx(direct, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_two_points_every_loss_finds_the_interpolating_minimum(sets):
     """tanh reaches both points: each loss's minimum is the closed-form (w*, b*) with loss 0; near
     zero residual huber and log_cosh are r²/2, so their Hessian is half of mse's, which is the
