@@ -24,8 +24,8 @@ gross outliers, goes. Rounds repeat until nothing changes, at most ``max_added``
 and as many removals. The answer is the last admitted change's training (finished by
 ``finish`` L-BFGS steps in the run's ``dtype`` when the trials ran in the recipe's
 ``explore_dtype``; 0 or a finish of half the budget or more: trained again there with
-the whole budget), or, when the
-data change nothing, the answer trained before the challenge. Every trial is recorded as
+the whole budget), or, when the data change nothing, the answer trained before the
+challenge. Every trial is recorded as
 evidence: the data misfit with and without the term. A spurious term cannot lower the
 misfit beyond that resolution: one global coefficient absorbs about one noise variance of N,
 a relative change of 1/N. Under a robust data loss the misfit is robust too
