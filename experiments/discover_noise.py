@@ -138,6 +138,9 @@ def headline(rows: list[dict]) -> str:
 RERUN = {"pinnjax (stages)": "pinnjax", "pinnjax (weak by parts, stages)": "pinnjax (weak by parts)"}
 # Rows rerun with the challenge stage in the default recipe (issue 23), beside the stage rows.
 CHALLENGE = {"pinnjax-challenge": "pinnjax (stages)"}
+# Rows rerun with the defaults since issue 21 (float32 polish ended in float64, challenge trials at
+# half the polish's budget, the removal trial of issue 23), beside the shipped recipe's first rows.
+CURRENT = {"pinnjax (defaults since issue 21)": "pinnjax"}
 
 
 def rerun_table(rows: list[dict], pairs: dict = RERUN) -> str:
@@ -259,6 +262,13 @@ def main() -> None:
             "(dropped terms tested on the data, issue 23), beside the stage-refactor rows of the same recipe without it; "
             "wall times from a shared 2-core machine.",
             rerun_table(rows, CHALLENGE),
+        )
+        write_section(
+            "Discovery: noise extremes with today's defaults",
+            "Seed-0 cells at 50% noise rerun with the defaults since issue 21 (float32 polish ended by 1,000 "
+            "float64 steps, challenge trials at half the polish's budget, issue 23's removal trial), beside the "
+            "rows of the recipe of 2026-12-02 (no challenge stage); wall times from a shared 2-core machine.",
+            rerun_table(rows, CURRENT),
         )
         write_page(
             VARIANTS,
