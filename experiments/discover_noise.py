@@ -265,10 +265,10 @@ def main() -> None:
         )
         write_section(
             "Discovery: noise extremes with today's defaults",
-            "Seed-0 cells at 50% noise rerun with the defaults since issue 21 (float32 polish ended by 1,000 "
+            "Seed-0 cells at 0% and 50% noise rerun with the defaults since issue 21 (float32 polish ended by 1,000 "
             "float64 steps, challenge trials at half the polish's budget, issue 23's removal trial), beside the "
             "rows of the recipe of 2026-12-02 (no challenge stage); wall times from a shared 2-core machine. "
-            "Burgers: the pruning rounds kept u**2*u_xx and u*u_xxx; the challenge's removal trials dropped both, "
+            "Burgers at 50%: the pruning rounds kept u**2*u_xx and u*u_xxx; the challenge's removal trials dropped both, "
             "one per round.",
             rerun_table(rows, CURRENT),
         )
