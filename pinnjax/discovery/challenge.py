@@ -43,8 +43,8 @@ from ..train.phases import LBFGS
 from .checks import data_misfit, needed_by_data
 from .equation import Equation
 from .sparse import refit
-from .stages import FINISH_NOTE, AbstractStage, _phases, check_integer
-from .training import FINISH_STEPS, answer_round, physics_round
+from .stages import AbstractStage, _phases, check_integer
+from .training import FINISH_NOTE, FINISH_STEPS, answer_round, physics_round
 
 
 REMOVALS_NOTE = "0: no data test of kept terms"

@@ -28,7 +28,7 @@ import dataclasses
 from ..train.phases import LBFGS, Adam
 from .challenge import REMOVALS_NOTE, Challenge
 from .early_stop import PLATEAU, check_plateau
-from .training import FINISH_STEPS
+from .training import FINISH_NOTE, FINISH_STEPS
 from .sparse import (
     DEFAULT_PENALTY,
     MAX_WIDENINGS,
@@ -37,7 +37,6 @@ from .sparse import (
     check_sparsity_options,
 )
 from .stages import (
-    FINISH_NOTE,
     AbstractStage,
     FitData,
     Polish,

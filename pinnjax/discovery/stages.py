@@ -28,7 +28,7 @@ from .checks import consistency, fits_better, needed_by_data
 from .equation import Equation
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
-from .training import FINISH_STEPS, Setup, answer_round, finish_budget, fit_data, physics_round
+from .training import FINISH_NOTE, FINISH_STEPS, Setup, answer_round, finish_budget, fit_data, physics_round
 from .uncertainty import coefficient_intervals, term_evidence
 
 
@@ -91,9 +91,6 @@ class AbstractStage(abc.ABC):
     def step_range(self) -> tuple[int, int]:
         """(fewest, most) optimizer steps of the whole stage (early stops can only cut them)."""
         return self.cost_range(lambda stage: stage.steps())
-
-
-FINISH_NOTE = "0: the answer trains in the run's dtype throughout"
 
 
 def check_integer(name: str, value, lo: int, note: str = "") -> None:

@@ -131,18 +131,24 @@ def physics_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases
     least-squares estimate on ``matrix`` (Θ, lhs), so all are O(1) for the optimizer
     whatever their physical scale (1 vs 0.003).
     """
+    result, xi = _joint_training(setup, mask, matrix, network, phases, weight, stage, start, final)
+    return result, xi, setup.view.matrix(setup.terms, result, setup)
+
+
+def _joint_training(setup: Setup, mask, matrix, network, phases, weight, stage, start, final):
+    """:func:`physics_round` without the view's matrix of the new network: (result, ξ)."""
     xi = refit(*matrix, mask) if start is None else np.where(mask, start, 0.0)
     active = [k for k in range(setup.n_terms) if mask[k]]
     scale = {k: float(xi[k]) if xi[k] != 0 else 1.0 for k in active}
     plateau = PlateauStop(phases, setup.plateau * loss_resolution(len(setup.data))) if setup.plateau > 0 else None
     result = setup.train(joint_problem(setup, active, scale, weight), network, phases, stage, plateau, final)
     trained = result.coefficients
-    xi = np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
-    return result, xi, setup.view.matrix(setup.terms, result, setup)
+    return result, np.array([scale[k] * trained[f"c{k}"] if mask[k] else 0.0 for k in range(setup.n_terms)])
 
 
 # L-BFGS steps in the run's dtype that finish an answer trained in the explore dtype.
 FINISH_STEPS = 1000
+FINISH_NOTE = "0: the answer trains in the run's dtype throughout"
 
 
 def finish_budget(phases, finish: int) -> int:
@@ -161,8 +167,8 @@ def answer_round(setup: Setup, mask: np.ndarray, matrix: tuple, network, phases,
     answer); ``explored``: ``network`` and ``start`` are such a training already, only the
     finish runs (or, when it does not fit, ``phases`` again in ``dtype``)."""
     if finish_budget(phases, finish) and setup.precision(False) != setup.precision(True):
-        if not explored:
-            result, start, matrix = physics_round(setup, mask, matrix, network, phases, weight, stage, start)
+        if not explored:  # (the finish starts from ``start``: no view's matrix of this network needed)
+            result, start = _joint_training(setup, mask, matrix, network, phases, weight, stage, start, False)
             network = result.network
         phases = (LBFGS(finish),)
     return physics_round(setup, mask, matrix, network, phases, weight, stage, start, final=True)
