@@ -71,6 +71,9 @@ def test_the_data_bring_back_a_dropped_reaction():
     assert len(trial["tried"]) == 2 and trial["tried_removing"] == []  # one kept term: nothing to remove
     assert trial["added"] == ["u"] and set(found) == {"u", "u_xx"}
     assert trial["misfits"]["u"] < trial["misfit"] * (1 - 1 / np.sqrt(1200))
+    # the data-only fit's held-out misfit (the tests' floor) is the noise level, which the right
+    # equation's network also reaches: 120 held-out points, so a 6.5 % standard error; 15 %
+    assert trial["floor"] == pytest.approx(trial["misfits"]["u"], rel=0.15)
     assert found["u"] == pytest.approx(-1.0, rel=0.05) and found["u_xx"] == pytest.approx(D, rel=0.05)
     assert evidence["u"]["verdict"] == "kept by the data" and evidence["u"]["data_test"]["needed"]
     removal = [r for r in result.rounds if r["stage"] == "challenge" and "tried" in r][1]
@@ -128,6 +131,8 @@ def test_a_robust_data_loss_gets_a_misfit_that_outliers_leave_alone():
     assert setup.misfit(Zero()) == pytest.approx(trimmed_rms(r), rel=1e-12)
     for squared in ("mse", pj.MSE()):
         assert dataclasses.replace(setup, data_loss=squared).misfit(Zero()) == pytest.approx(np.sqrt(np.mean(r**2)))
+    held = np.arange(len(r)) < 50_000  # the misfit at some rows: the held-out points' floor
+    assert setup.misfit(Zero(), held) == pytest.approx(trimmed_rms(r[:50_000]), rel=1e-12)
 
 
 def test_challenge_options_are_checked():

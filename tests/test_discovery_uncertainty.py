@@ -46,6 +46,27 @@ def test_a_term_the_data_tested_is_decided_by_the_data_not_the_bootstrap():
     assert check_warnings({"terms": terms}, "u_t") == []  # decided: no borderline warning
 
 
+def test_an_admitted_term_that_another_fits_as_well_is_reported_tied_with_it():
+    # The convection-diffusion-reaction benchmark at 10 % (2,000 points, resolution 1.58 %):
+    # without a reaction the misfit is 0.015113; a constant source brings it to 0.0143827 and
+    # u to 0.014395 (0.09 % apart), u*u_x to 0.0149 (3.6 % above the source's: not a rival).
+    from types import SimpleNamespace
+
+    from pinnjax.discovery.challenge import Challenge
+    from pinnjax.discovery.stages import State
+
+    setup = SimpleNamespace(data=range(2000), terms=SimpleNamespace(terms=("1", "u", "u*u_x")))
+    evidence = {}
+    change = Challenge()._verdict(setup, State(misfit_floor=0.0139), [0, 1, 2], [], 0.015113,
+                                  {0: 0.0143827, 1: 0.014395, 2: 0.0149}, evidence)
+    assert change == 0 and evidence["1"]["rivals"] == ["u"] and "rivals" not in evidence["u"]
+    intervals = np.array([[0.03, 0.036], [np.nan, np.nan], [np.nan, np.nan]])
+    terms = term_evidence(("1", "u", "u*u_x"), np.array([0.033, 0.0, 0.0]), intervals, None, evidence)
+    assert terms[0]["verdict"] == "kept by the data, tied with u" and terms[1]["verdict"] == "dropped by the data"
+    warnings = check_warnings({"terms": terms}, "u_t")
+    assert len(warnings) == 1 and "1 (as well fitted with u instead)" in warnings[0]
+
+
 def test_ranked_additions_put_the_missing_small_term_first():
     rng = np.random.default_rng(0)
     theta = rng.normal(size=(2000, 4)) * np.array([1.0, 1.0, 0.05, 1.0])  # column 2: a small term

@@ -13,7 +13,8 @@ excluded candidates by how much each lowers the least-squares error of the curre
 the last screen's library matrix (a forward step of stepwise regression), retrains network
 and coefficients from the current network with each of the ``challengers`` best-ranked terms
 added, and admits the one with the lowest data misfit when it beats, by more than the
-misfit's resolution 1/√(2N) (:func:`~pinnjax.discovery.checks.needed_by_data`), the control:
+misfit's resolution 1/√(2N) and the data-only fit's held-out misfit
+(:func:`~pinnjax.discovery.checks.needed_by_data`), the control:
 the current set retrained from the same network with the same budget (so further training
 alone, when the polish had not converged, is not credited to a term). The same round tests
 the kept terms the other way (a backward step): the ``removals`` kept terms whose loss the
@@ -26,7 +27,9 @@ and as many removals. The answer is the last admitted change's training (finishe
 ``explore_dtype``; 0 or a finish of half the budget or more: trained again there with
 the whole budget), or, when the data change nothing, the answer trained before the
 challenge. Every trial is recorded as
-evidence: the data misfit with and without the term. A spurious term cannot lower the
+evidence: the data misfit with and without the term, and for an admitted term its
+``rivals``: the other additions that fit within the resolution of it (the data cannot tell
+them apart; the answer says so). A spurious term cannot lower the
 misfit beyond that resolution: one global coefficient absorbs about one noise variance of N,
 a relative change of 1/N. Under a robust data loss the misfit is robust too
 (:meth:`~pinnjax.discovery.training.Setup.misfit`), so outliers do not decide.
@@ -126,9 +129,9 @@ class Challenge(AbstractStage):
             trials = {k: self._trial(setup, state, k) for k in adds + drops}
             misfit = setup.misfit(control[0])
             misfits = {k: setup.misfit(t[0]) for k, t in trials.items()}
-            change = self._verdict(setup, adds, drops, misfit, misfits, evidence)
+            change = self._verdict(setup, state, adds, drops, misfit, misfits, evidence)
             state = state.log(stage=self.name, terms=setup.named(state.mask), tried=_names(setup, adds),
-                              tried_removing=_names(setup, drops), misfit=misfit,
+                              tried_removing=_names(setup, drops), misfit=misfit, floor=state.misfit_floor,
                               misfits={setup.terms.terms[k]: m for k, m in misfits.items()},
                               added=_names(setup, [change] if change in adds else []),
                               removed=_names(setup, [change] if change in drops else []))
@@ -160,22 +163,26 @@ class Challenge(AbstractStage):
             drops = ranked_removals(theta, y, state.mask, block)[: self.removals]
         return adds, drops
 
-    def _verdict(self, setup, adds, drops, misfit: float, misfits: dict, evidence: dict) -> int | None:
+    def _verdict(self, setup, state, adds, drops, misfit: float, misfits: dict, evidence: dict) -> int | None:
         """The term whose membership changes (None: none), and each trial's evidence: the
         best addition if the data need it, else the best removal if they do not."""
-        n = len(setup.data)
+        n, floor = len(setup.data), state.misfit_floor
         best_add = min(adds, key=misfits.get) if adds else None
-        admit = best_add is not None and needed_by_data(misfits[best_add], misfit, n)
+        admit = best_add is not None and needed_by_data(misfits[best_add], misfit, n, floor)
         for k in adds:
             evidence[setup.terms.terms[k]] = {"misfit_with": misfits[k], "misfit_without": misfit,
                                               "needed": bool(admit and k == best_add)}
+        if admit:  # the additions that fit as well as the admitted one: the data cannot tell them apart
+            evidence[setup.terms.terms[best_add]]["rivals"] = [
+                setup.terms.terms[k] for k in adds if k != best_add and not needed_by_data(misfits[best_add],
+                                                                                          misfits[k], n, floor)]
         for k in drops:
             evidence[setup.terms.terms[k]] = {"misfit_with": misfit, "misfit_without": misfits[k],
-                                              "needed": bool(needed_by_data(misfit, misfits[k], n))}
+                                              "needed": bool(needed_by_data(misfit, misfits[k], n, floor))}
         if admit:
             return best_add
         best_drop = min(drops, key=misfits.get) if drops else None
-        if best_drop is not None and not needed_by_data(misfit, misfits[best_drop], n):
+        if best_drop is not None and not needed_by_data(misfit, misfits[best_drop], n, floor):
             return best_drop
         return None
 

@@ -38,6 +38,8 @@ class State:
     reads; ``matrix``: (Θ, lhs) of the run's view on it; ``mask`` / ``xi``: the active set and
     its coefficients (K,); ``probation``: terms admitted on the bootstrap's evidence alone;
     ``evidence``: {term: data misfit with and without it} from :class:`~.challenge.Challenge`;
+    ``misfit_floor``: the data-only fit's held-out misfit (as :meth:`~.training.Setup.misfit`
+    measures it; 0: none held out), below which the data tests see no difference;
     ``screens``: each screen's (matrix, penalty); ``start``: (result, matrix) where pruning
     starts and ``first``: the active set it starts from; ``rounds``: the log."""
 
@@ -49,6 +51,7 @@ class State:
     frequencies: np.ndarray | None = None
     validation_mse: float | None = None
     n_held: int = 0
+    misfit_floor: float = 0.0
     screens: tuple = ()
     start: tuple = ()
     first: np.ndarray | None = None
@@ -123,9 +126,10 @@ class FitData(AbstractStage):
             raise ValueError(f"validation must be a fraction in [0, 1), got {self.validation!r}")
 
     def __call__(self, setup, state, rng):
-        result, mse, n_held = fit_data(setup, self.phases, self.validation, self.patience, rng, self.name)
+        result, mse, held = fit_data(setup, self.phases, self.validation, self.patience, rng, self.name)
+        floor = setup.misfit(result, held) if held.any() else 0.0
         return dataclasses.replace(state, result=result, matrix=setup.view.matrix(setup.terms, result, setup),
-                                   validation_mse=mse, n_held=n_held)
+                                   validation_mse=mse, n_held=int(held.sum()), misfit_floor=floor)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,7 +222,8 @@ class Prune(AbstractStage):
 class Polish(AbstractStage):
     """A last joint training of the final terms with the residual weighted ``pde_weight``
     (data: 1). Terms on probation (admitted by the bootstrap alone) stay only if training
-    without them raises the data misfit beyond its statistical resolution 1/√(2N).
+    without them raises the data misfit beyond its statistical resolution 1/√(2N) (and
+    beyond the data-only fit's held-out misfit, :func:`~.checks.needed_by_data`).
     ``only_for_probation``: skip the training when no term is on probation. When the run
     explores in float32 (``explore_dtype``), ``phases`` train in float32 and ``finish`` L-BFGS
     steps in the run's ``dtype`` end each training (:func:`~.training.answer_round`; 0, or
@@ -256,7 +261,7 @@ class Polish(AbstractStage):
             without = answer_round(setup, mask & ~on_probation, state.matrix, network, self.phases,
                                    self.pde_weight, self.name, finish=self.finish)
             misfits = [setup.misfit(r[0]) for r in (final, without)]
-            keep = bool(needed_by_data(*misfits, len(setup.data)))
+            keep = bool(needed_by_data(*misfits, len(setup.data), state.misfit_floor))
             state = state.log(stage="probation", terms=setup.named(on_probation), misfit_with=misfits[0],
                               misfit_without=misfits[1], kept=keep)
             if not keep:

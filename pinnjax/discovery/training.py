@@ -68,12 +68,14 @@ class Setup:
         ``explore_dtype`` (or ``dtype`` without one)."""
         return self.dtype if final or self.explore_dtype is None else self.explore_dtype
 
-    def misfit(self, result) -> float:
-        """The data misfit the data tests compare (:func:`~.checks.data_misfit`): robust
+    def misfit(self, result, rows=None) -> float:
+        """The data misfit the data tests compare (:func:`~.checks.data_misfit`), at every
+        data point or at ``rows`` (an index or a bool mask): robust
         (:func:`~.checks.trimmed_rms`) when the data loss is, so gross outliers that the
         training discounts do not decide which terms the data need."""
         squared = self.data_loss in ("mse", "rmse") or isinstance(self.data_loss, (MSE, RMSE))
-        return data_misfit(result, self.data, self.outputs, robust=not squared)
+        data = self.data if rows is None else self.data.subset(rows)
+        return data_misfit(result, data, self.outputs, robust=not squared)
 
     def train(self, problem, network, phases, stage: str, tracker=None, final: bool = False):
         """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal), in
@@ -96,19 +98,19 @@ class Setup:
 def fit_data(setup: Setup, phases, validation: float, patience: int, rng: np.random.Generator, stage: str):
     """Fit the network to the data alone, early-stopped on a held-out ``validation``
     fraction (drawn from ``rng``); returns (result with the best parameters, best held-out
-    MSE or None, number of held-out points)."""
+    MSE or None, the held-out rows (bool mask, none held: all False))."""
     held = rng.random(len(setup.data)) < validation if validation > 0 else np.zeros(len(setup.data), bool)
     problem = Problem(setup.domain, setup.outputs, setup.data_terms(held))
     if not held.any():
-        return setup.train(problem, setup.network, phases, stage), None, 0
+        return setup.train(problem, setup.network, phases, stage), None, held
     with jax.enable_x64(setup.precision(False) == "float64"):
         compiled, _ = compile_problem(problem, setup.network)
     data = setup.data
     stop = ValidationStop(compiled, data.points[held], data.values[held], data.channel[held], patience=patience)
     result = setup.train(problem, setup.network, phases, stage, tracker=stop)
     if stop.best_params is None:
-        return result, None, 0
-    return dataclasses.replace(result, params=stop.best_params), stop.best, int(held.sum())
+        return result, None, np.zeros_like(held)
+    return dataclasses.replace(result, params=stop.best_params), stop.best, held
 
 
 def joint_problem(setup: Setup, active: list[int], scale: dict[int, float], weight: float) -> Problem:

@@ -46,12 +46,14 @@ def coefficient_intervals(theta: np.ndarray, y: np.ndarray, mask: np.ndarray, rn
     return out
 
 
-def verdict(kept: bool, frequency: float | None, tested: bool = False) -> str:
-    """kept / dropped, "by the data" when a retraining tested it, or borderline when only
-    the bootstrap selection judged it and was undecided."""
+def verdict(kept: bool, frequency: float | None, test: dict | None = None) -> str:
+    """kept / dropped, "by the data" when a retraining tested it (``test``; "tied with" the
+    additions that fit as well, its ``rivals``), or borderline when only the bootstrap
+    selection judged it and was undecided."""
     word = "kept" if kept else "dropped"
-    if tested:
-        return f"{word} by the data"
+    if test is not None:
+        rivals = test.get("rivals") if kept else None
+        return f"{word} by the data" + (f", tied with {', '.join(rivals)}" if rivals else "")
     if frequency is not None and BORDERLINE[0] <= frequency < BORDERLINE[1]:
         return f"{word}, borderline"
     return word
@@ -60,7 +62,8 @@ def verdict(kept: bool, frequency: float | None, tested: bool = False) -> str:
 def term_evidence(terms, xi: np.ndarray, intervals: np.ndarray, frequencies: np.ndarray | None,
                   data_tests: dict | None = None) -> list[dict]:
     """One entry per candidate: coefficient, interval, bootstrap selection frequency, the
-    data test where one was run ({"misfit_with", "misfit_without", "needed"}), verdict."""
+    data test where one was run ({"misfit_with", "misfit_without", "needed"}, and "rivals"
+    for an admitted term), verdict."""
     out = []
     data_tests = data_tests or {}
     for k, term in enumerate(terms):
@@ -69,7 +72,7 @@ def term_evidence(terms, xi: np.ndarray, intervals: np.ndarray, frequencies: np.
         test = data_tests.get(term)
         out.append({"term": term, "coefficient": float(xi[k]) if kept else 0.0,
                     "interval": [float(v) for v in intervals[k]] if kept else None,
-                    "frequency": freq, "data_test": test, "verdict": verdict(kept, freq, test is not None)})
+                    "frequency": freq, "data_test": test, "verdict": verdict(kept, freq, test)})
     return out
 
 
