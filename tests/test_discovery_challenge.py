@@ -76,6 +76,13 @@ def test_the_data_bring_back_a_dropped_reaction():
     assert trial["floor"] == pytest.approx(trial["misfits"]["u"], rel=0.15)
     assert found["u"] == pytest.approx(-1.0, rel=0.05) and found["u_xx"] == pytest.approx(D, rel=0.05)
     assert evidence["u"]["verdict"] == "kept by the data" and evidence["u"]["data_test"]["needed"]
+    # the intervals carry the noise through the joint training: both cover the truth (measured
+    # u [-1.039, -0.980], u_xx [0.0945, 0.1015]; a bootstrap over the regression rows gave
+    # 10-100x narrower ones that missed it, experiments/RESULTS.md "intervals")
+    assert result.checks["intervals"] == "noise through the joint training"
+    for term, true in (("u", -1.0), ("u_xx", D)):
+        lo, hi = evidence[term]["interval"]
+        assert lo < true < hi and 0.01 < (hi - lo) / 2 / abs(true) < 0.1
     removal = [r for r in result.rounds if r["stage"] == "challenge" and "tried" in r][1]
     assert removal["tried_removing"] and removal["removed"] == []
     # the trials ran in float32; the admitted set is trained again in the run's float64

@@ -46,6 +46,46 @@ def test_a_term_the_data_tested_is_decided_by_the_data_not_the_bootstrap():
     assert check_warnings({"terms": terms}, "u_t") == []  # decided: no borderline warning
 
 
+def test_the_noise_through_a_joint_training_gives_the_least_squares_standard_error():
+    # A straight-line "network" u = w t + b fitted to 200 noisy points of 2 t + 1 (sigma 0.1)
+    # while the residual u_t - c holds at 50 points: at the minimum c is the least-squares
+    # slope, whose standard error is s / sqrt(sum (t - mean t)^2) with s the residuals' RMS.
+    # The sandwich H+ G H+ of the joint training must give it to rounding (measured 1e-14
+    # relative); its interval is c1's trained value x the term's scale (3 here) +- 1.96 sd.
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+
+    import pinnjax as pj
+    from pinnjax.discovery.linearized import coefficient_covariance, joint_intervals
+
+    class Line(eqx.Module):
+        w: jax.Array
+        b: jax.Array
+
+        def __call__(self, x):
+            return self.w * x[:1] + self.b
+
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 1, (200, 1))
+    y = 2.0 * t[:, 0] + 1.0 + 0.1 * rng.standard_normal(200)
+    problem = pj.Problem(pj.TimeInterval(0.0, 1.0), ("u",),
+                         [pj.Data("u", pj.Given(t, y)), pj.PDE("u_t - c1", pj.Given(t[:50]))],
+                         coefficients={"c1": pj.Coefficient(1.0)})
+    result = pj.solve(problem, Line(jnp.array([0.5]), jnp.array([0.0])), [pj.LBFGS(300)], dtype="float64")
+    slope, intercept = np.polyfit(t[:, 0], y, 1)
+    s = np.sqrt(np.mean((y - slope * t[:, 0] - intercept) ** 2))
+    se = s / np.sqrt(np.sum((t[:, 0] - t[:, 0].mean()) ** 2))
+    names, cov = coefficient_covariance(result)
+    assert names == ["c1"] and result.coefficients["c1"] == pytest.approx(slope, rel=1e-8)
+    assert np.sqrt(cov[0, 0]) == pytest.approx(se, rel=1e-6)
+    xi = np.array([0.0, 3.0 * result.coefficients["c1"]])
+    intervals = joint_intervals(result, xi)
+    assert np.isnan(intervals[0]).all()
+    np.testing.assert_allclose(intervals[1], xi[1] + np.array([-1, 1]) * 1.959964 * 3.0 * se, rtol=1e-6)
+    assert joint_intervals(result, np.array([1.0, 0.0])) is None  # c0 was not trained: no interval
+
+
 def test_an_admitted_term_that_another_fits_as_well_is_reported_tied_with_it():
     # The convection-diffusion-reaction benchmark at 10 % (2,000 points, resolution 1.58 %):
     # without a reaction the misfit is 0.015113; a constant source brings it to 0.0143827 and

@@ -26,6 +26,7 @@ import numpy as np
 from ..train.phases import LBFGS, Adam
 from .checks import consistency, fits_better, needed_by_data
 from .equation import Equation
+from .linearized import joint_intervals
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
 from .training import FINISH_NOTE, FINISH_STEPS, Setup, answer_round, finish_budget, fit_data, physics_round
@@ -276,7 +277,10 @@ def checked(setup: Setup, state: State) -> State:
     """``state`` with its ``checks``: whether its equation explains the data (:func:`consistency`)."""
     xi = state.coefficients()
     checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held)
-    intervals = coefficient_intervals(*state.matrix, xi != 0, stream(setup.seed, "uncertainty"))
+    intervals = joint_intervals(state.result, xi, setup.robust)
+    checks["intervals"] = "noise through the joint training" if intervals is not None else "regression bootstrap"
+    if intervals is None:
+        intervals = coefficient_intervals(*state.matrix, xi != 0, stream(setup.seed, "uncertainty"))
     checks["terms"] = term_evidence(setup.terms.terms, xi, intervals, state.frequencies, state.evidence)
     return dataclasses.replace(state, checks=checks)
 

@@ -73,9 +73,13 @@ class Setup:
         data point or at ``rows`` (an index or a bool mask): robust
         (:func:`~.checks.trimmed_rms`) when the data loss is, so gross outliers that the
         training discounts do not decide which terms the data need."""
-        squared = self.data_loss in ("mse", "rmse") or isinstance(self.data_loss, (MSE, RMSE))
         data = self.data if rows is None else self.data.subset(rows)
-        return data_misfit(result, data, self.outputs, robust=not squared)
+        return data_misfit(result, data, self.outputs, robust=self.robust)
+
+    @property
+    def robust(self) -> bool:
+        """Whether the data loss is a robust one (not a squared error)."""
+        return not (self.data_loss in ("mse", "rmse") or isinstance(self.data_loss, (MSE, RMSE)))
 
     def train(self, problem, network, phases, stage: str, tracker=None, final: bool = False):
         """:func:`~pinnjax.discovery.journal.train` with this run's options (and journal), in
