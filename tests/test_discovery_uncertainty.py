@@ -84,6 +84,30 @@ def test_the_noise_through_a_joint_training_gives_the_least_squares_standard_err
     assert np.isnan(intervals[0]).all()
     np.testing.assert_allclose(intervals[1], xi[1] + np.array([-1, 1]) * 1.959964 * 3.0 * se, rtol=1e-6)
     assert joint_intervals(result, np.array([1.0, 0.0])) is None  # c0 was not trained: no interval
+    # 5 gross outliers (+5, 50 sigma) under a Huber loss (delta 0.5: the inliers stay quadratic):
+    # robust, the rows beyond 3 robust sigmas leave H and G, and sigma is the residuals' MAD
+    # (normal-scaled): the standard error is sigma / sqrt(sum over the inliers of (t - mean)^2)
+    # to rounding, and within 10 % of the inliers' own least-squares one (the MAD's sampling
+    # error on 195 points is ~8 %)
+    from scipy import stats
+
+    from pinnjax.discovery.checks import inliers
+
+    y[:5] += 5.0
+    robust = pj.Problem(pj.TimeInterval(0.0, 1.0), ("u",),
+                        [pj.Data("u", pj.Given(t, y), loss=pj.Huber(0.5)), pj.PDE("u_t - c1", pj.Given(t[:50]))],
+                        coefficients={"c1": pj.Coefficient(1.0)})
+    result = pj.solve(robust, Line(jnp.array([0.5]), jnp.array([0.0])), [pj.LBFGS(300)], dtype="float64")
+    inner = t[5:, 0]
+    fit = np.polyfit(inner, y[5:], 1)
+    s = np.sqrt(np.mean((y[5:] - np.polyval(fit, inner)) ** 2))
+    se = s / np.sqrt(np.sum((inner - inner.mean()) ** 2))
+    r = result.predict(t)["u"] - y
+    inner_t = t[inliers(r), 0]
+    exact = stats.median_abs_deviation(r, scale="normal") / np.sqrt(np.sum((inner_t - inner_t.mean()) ** 2))
+    sd = np.sqrt(coefficient_covariance(result, robust=True)[1][0, 0])
+    assert not inliers(r)[:5].any() and sd == pytest.approx(exact, rel=1e-6) and sd == pytest.approx(se, rel=0.1)
+    assert np.sqrt(coefficient_covariance(result)[1][0, 0]) > 3 * se  # the outliers counted as noise
 
 
 def test_an_admitted_term_that_another_fits_as_well_is_reported_tied_with_it():

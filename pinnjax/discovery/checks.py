@@ -38,9 +38,16 @@ def trimmed_rms(residuals: np.ndarray) -> float:
     out. On Gaussian residuals it is 0.987 × the RMS whatever the fit, so two fits' misfits
     compare as plain RMS ones do (resolution :func:`rms_resolution`)."""
     r = np.asarray(residuals, float).ravel()
-    sigma = stats.median_abs_deviation(r, scale="normal")
-    kept = r[np.abs(r - np.median(r)) <= TRIM * sigma] if sigma > 0 else r
-    return float(np.sqrt(np.mean(kept**2)))
+    return float(np.sqrt(np.mean(r[inliers(r)] ** 2)))
+
+
+def inliers(residuals: np.ndarray) -> np.ndarray:
+    """Which residuals (N,) lie within :data:`TRIM` robust standard deviations of their
+    median (bool (N,); all of them when that deviation is 0)."""
+    sigma = stats.median_abs_deviation(residuals, scale="normal")
+    if not sigma > 0:
+        return np.ones(len(residuals), bool)
+    return np.abs(residuals - np.median(residuals)) <= TRIM * sigma
 
 
 def rms_resolution(n_points: int) -> float:

@@ -9,8 +9,11 @@ Hessian and J_t the per-point Jacobians of the residuals. With independent noise
 coefficients), G = Σ_data (2 w_t/N_t)² σ_t² J_tᵀ J_t. This is the noise's spread propagated
 through the trained network and equation together: the quantity a bootstrap over one
 network's regression rows leaves out. It is a linearization (first order in the noise) and
-leaves out the network's bias; σ_t² is read from the data term's residuals at the minimum
-(the robust :func:`~.checks.trimmed_rms` when its loss is not squared).
+leaves out the network's bias; σ_t² is read from the data term's residuals at the minimum.
+Under a robust data loss (``robust``) the gross outliers, residuals beyond
+:data:`~.checks.TRIM` robust standard deviations, are left out of both: such a loss gives
+them no curvature and a bounded pull (an approximation: Huber's transition is not modelled),
+and σ_t is the residuals' normal-scaled median absolute deviation.
 
 H of an overparameterized network is singular (directions the loss does not see): its
 pseudo-inverse keeps the eigenvalues above ``rcond`` × the largest.
@@ -25,7 +28,7 @@ from jax.flatten_util import ravel_pytree
 from scipy import stats
 
 from ..problem.terms import Data
-from .checks import trimmed_rms
+from .checks import inliers
 
 CHUNK = 256  # points per vmapped Jacobian evaluation
 
@@ -44,10 +47,19 @@ def _jacobian(compiled, term, unravel, flat, batch) -> tuple[np.ndarray, np.ndar
             np.concatenate([np.asarray(g, np.float64) for _, g in parts]))
 
 
+def _variance(residuals: np.ndarray, robust: bool) -> float:
+    """The noise variance of a data term's residuals: their mean square, or robustly the
+    squared normal-scaled median absolute deviation (unbiased on Gaussian noise, unlike the
+    trimmed RMS, which trimming lowers)."""
+    if robust:
+        return float(stats.median_abs_deviation(residuals, scale="normal") ** 2)
+    return float(np.mean(residuals**2))
+
+
 def coefficient_covariance(result, robust: bool = False, rcond: float = 1e-10) -> tuple[list[str], np.ndarray]:
     """(coefficient names, their covariance (m, m) in raw values) of a trained problem with
-    data terms, from the data's noise (the module's text). ``robust``: σ² from the
-    residuals' :func:`~.checks.trimmed_rms` instead of their RMS."""
+    data terms, from the data's noise (the module's text). ``robust``: the data terms'
+    outliers (:func:`~.checks.inliers`) left out."""
     compiled, params = result.compiled, result.params
     names = sorted(params["coefficients"])
     batch = compiled.draw_batch(np.random.default_rng(0))
@@ -62,11 +74,13 @@ def coefficient_covariance(result, robust: bool = False, rcond: float = 1e-10) -
         for source, term in zip(compiled.problem.terms, compiled.terms):
             r, jac = _jacobian(compiled, term, unravel, flat, {k: jnp.asarray(v) for k, v in batch[term.name].items()})
             scale = 2.0 * term.weight / len(r)
+            data = isinstance(source, Data)
+            if data and robust:  # gross outliers: no curvature and a bounded pull under a robust loss
+                jac = jac[inliers(r)]
             gram = jac.T @ jac
             hessian += scale * gram
-            if isinstance(source, Data):
-                variance = (trimmed_rms(r) if robust else float(np.sqrt(np.mean(r**2)))) ** 2
-                noise += scale**2 * variance * gram
+            if data:
+                noise += scale**2 * _variance(r, robust) * gram
     values, vectors = np.linalg.eigh(hessian)
     keep = values > rcond * values.max()
     rows = np.array([np.flatnonzero(position == i + 1)[0] for i in range(len(names))])
