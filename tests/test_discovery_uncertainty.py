@@ -8,7 +8,13 @@ import pytest
 
 from pinnjax.discovery.challenge import ranked_additions
 from pinnjax.discovery.checks import check_warnings
-from pinnjax.discovery.uncertainty import coefficient_intervals, regional_misfits, term_evidence, verdict
+from pinnjax.discovery.uncertainty import (
+    coefficient_intervals,
+    describe_region,
+    regional_misfits,
+    term_evidence,
+    verdict,
+)
 
 
 def test_bootstrap_intervals_match_the_least_squares_standard_errors():
@@ -170,6 +176,34 @@ def test_a_misfit_confined_to_a_corner_is_flagged_there_only():
     assert np.mean(residuals**2) / 0.01 < 1.1
     warning = check_warnings({"misfit_regions": ["x in [0.75, 1]"]}, "u_t")[0]
     assert "misfits the data beyond the noise in part of the domain: x in [0.75, 1]" in warning
+
+
+def test_a_region_the_data_only_fit_also_misfits_is_compared_with_that_fit():
+    # Noise-free data with a shock (Burgers at 0 %, experiments/RESULTS.md): the right
+    # equation's network misfits the shock's corner 4.8x the average held-out error, and so
+    # does a network fitted to the data alone on its held-out points there: approximation
+    # error, not a missing term. With the fit's held-out residuals that corner is compared with
+    # the fit's own misfit there (ratio ~1, not flagged); a corner where the fit does well but
+    # the equation's network does not stays flagged.
+    points, rng = _cloud(0)
+    edge = np.quantile(points, 0.25, axis=0)  # the first equal-count bins' upper edges
+    shock = (points[:, 0] < edge[0]) & (points[:, 1] < edge[1])
+    residuals = 0.1 * rng.normal(size=len(points)) * np.where(shock, 2.2, 1.0)
+    held_points = rng.uniform(0, 1, (600, 2))
+    at_shock = (held_points[:, 0] < edge[0]) & (held_points[:, 1] < edge[1])
+    held_residuals = 0.1 * rng.normal(size=600) * np.where(at_shock, 2.2, 1.0)
+    alone = regional_misfits(points, residuals, 0.01, 600, ("x", "t"))
+    near = [r["bounds"]["x"][0] < 0.3 and r["bounds"]["t"][0] < 0.3 for r in alone if r["flagged"]]
+    assert near and all(near)  # flagged at the shock (the equal-count bins' edges are near 0.25)
+    both = regional_misfits(points, residuals, 0.01, 600, ("x", "t"), held=(held_points, held_residuals))
+    assert not any(r["flagged"] for r in both)
+    corner = min(both, key=lambda r: (r["bounds"]["x"][0], r["bounds"]["t"][0]))  # the shock's region
+    assert corner["reference"] == "fit here" and corner["misfit_ratio"] == pytest.approx(1.0, abs=0.5)
+    residuals[~shock & (points[:, 0] > 0.75) & (points[:, 1] > 0.75)] *= 2.2  # misfit where the fit does well
+    flagged = [r for r in regional_misfits(points, residuals, 0.01, 600, ("x", "t"), held=(held_points, held_residuals))
+               if r["flagged"]]
+    assert len(flagged) == 1 and flagged[0]["bounds"]["x"][0] > 0.7 and flagged[0]["reference"] == "noise"
+    assert "x the data-only fit's there" in describe_region(corner)
 
 
 def test_no_held_out_error_means_no_regional_test():

@@ -93,7 +93,7 @@ def fits_better(misfit: float, n_terms: int, other_misfit: float, other_terms: i
 
 
 def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.ndarray, xi: np.ndarray,
-                validation_mse: float | None, n_held: int = 0) -> dict:
+                validation_mse: float | None, n_held: int = 0, held: tuple | None = None) -> dict:
     """How well the final network and equation explain the data.
 
     ``data_rmse``: RMS misfit of the final network at all data points; ``fit_rmse``: the
@@ -101,13 +101,15 @@ def consistency(result, data: Measurements, outputs, theta: np.ndarray, y: np.nd
     validation); ``misfit_ratio``: their ratio (≈ 1 when the equation is consistent with
     the data, clearly above 1 when enforcing it costs data fit); ``residual_relative``:
     ‖lhs − Θ ξ‖ / ‖lhs‖ at the collocation points or test functions (Θ (N, K), lhs (N,), ξ (K,));
-    ``explains_data``: :func:`explains_data` of the ratio with the fit's ``n_held`` held-out points.
+    ``explains_data``: :func:`explains_data` of the ratio with the fit's ``n_held`` held-out points;
+    ``regions``: :func:`~.uncertainty.regional_misfits` (``held``: the data-only fit's held-out
+    (points, residuals)).
     """
     points, residuals = data_residuals(result, data, outputs)
     data_rmse = float(np.sqrt(np.mean(residuals**2)))
     fit_rmse = None if validation_mse is None else float(np.sqrt(validation_mse))
     ratio = None if not fit_rmse else data_rmse / fit_rmse
-    regions = regional_misfits(points, residuals, validation_mse, n_held, data.coordinates)
+    regions = regional_misfits(points, residuals, validation_mse, n_held, data.coordinates, held=held)
     return {"data_rmse": data_rmse, "fit_rmse": fit_rmse, "misfit_ratio": ratio,
             "residual_relative": float(np.linalg.norm(y - theta @ xi) / (np.linalg.norm(y) or 1.0)),
             "explains_data": explains_data(ratio, n_held), "regions": regions,

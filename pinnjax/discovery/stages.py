@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..train.phases import LBFGS, Adam
-from .checks import consistency, fits_better, needed_by_data
+from .checks import consistency, data_residuals, fits_better, needed_by_data
 from .equation import Equation
 from .linearized import joint_intervals
 from .sparse import DEFAULT_PENALTY, refit
@@ -39,6 +39,7 @@ class State:
     reads; ``matrix``: (Θ, lhs) of the run's view on it; ``mask`` / ``xi``: the active set and
     its coefficients (K,); ``probation``: terms admitted on the bootstrap's evidence alone;
     ``evidence``: {term: data misfit with and without it} from :class:`~.challenge.Challenge`;
+    ``held``: the data-only fit's (points, residuals) at its held-out points;
     ``misfit_floor``: the data-only fit's held-out misfit (as :meth:`~.training.Setup.misfit`
     measures it; 0: none held out), below which the data tests see no difference;
     ``screens``: each screen's (matrix, penalty); ``start``: (result, matrix) where pruning
@@ -52,6 +53,7 @@ class State:
     frequencies: np.ndarray | None = None
     validation_mse: float | None = None
     n_held: int = 0
+    held: tuple | None = None
     misfit_floor: float = 0.0
     screens: tuple = ()
     start: tuple = ()
@@ -129,8 +131,9 @@ class FitData(AbstractStage):
     def __call__(self, setup, state, rng):
         result, mse, held = fit_data(setup, self.phases, self.validation, self.patience, rng, self.name)
         floor = setup.misfit(result, held) if held.any() else 0.0
+        residuals = data_residuals(result, setup.data.subset(held), setup.outputs) if held.any() else None
         return dataclasses.replace(state, result=result, matrix=setup.view.matrix(setup.terms, result, setup),
-                                   validation_mse=mse, n_held=int(held.sum()), misfit_floor=floor)
+                                   validation_mse=mse, n_held=int(held.sum()), held=residuals, misfit_floor=floor)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -276,7 +279,8 @@ class Polish(AbstractStage):
 def checked(setup: Setup, state: State) -> State:
     """``state`` with its ``checks``: whether its equation explains the data (:func:`consistency`)."""
     xi = state.coefficients()
-    checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held)
+    checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held,
+                         state.held)
     intervals = joint_intervals(state.result, xi, setup.robust)
     checks["intervals"] = "noise through the joint training" if intervals is not None else "regression bootstrap"
     if intervals is None:
