@@ -52,7 +52,7 @@ def test_a_term_the_data_tested_is_decided_by_the_data_not_the_bootstrap():
     assert check_warnings({"terms": terms}, "u_t") == []  # decided: no borderline warning
 
 
-def test_the_noise_through_a_joint_training_gives_the_least_squares_standard_error():
+def test_the_noise_through_a_joint_training_gives_the_least_squares_standard_error(monkeypatch):
     # A straight-line "network" u = w t + b fitted to 200 noisy points of 2 t + 1 (sigma 0.1)
     # while the residual u_t - c holds at 50 points: at the minimum c is the least-squares
     # slope, whose standard error is s / sqrt(sum (t - mean t)^2) with s the residuals' RMS.
@@ -90,6 +90,11 @@ def test_the_noise_through_a_joint_training_gives_the_least_squares_standard_err
     assert np.isnan(intervals[0]).all()
     np.testing.assert_allclose(intervals[1], xi[1] + np.array([-1, 1]) * 1.959964 * 3.0 * se, rtol=1e-6)
     assert joint_intervals(result, np.array([1.0, 0.0])) is None  # c0 was not trained: no interval
+    import pinnjax.discovery.linearized as linearized
+
+    assert linearized.parameters(result) == 3  # w, b, c1
+    monkeypatch.setattr(linearized, "MAX_PARAMETERS", 2)  # a network too large for the dense Hessian
+    assert joint_intervals(result, xi) is None
     # 5 gross outliers (+5, 50 sigma) under a Huber loss (delta 0.5: the inliers stay quadratic):
     # robust, the rows beyond 3 robust sigmas leave H and G, and sigma is the residuals' MAD
     # (normal-scaled): the standard error is sigma / sqrt(sum over the inliers of (t - mean)^2)

@@ -31,6 +31,9 @@ from ..problem.terms import Data
 from .checks import inliers
 
 CHUNK = 256  # points per vmapped Jacobian evaluation
+# The dense Hessian's size limit: 10,000 parameters make a 0.8 GB matrix and an eigendecomposition
+# of about a minute on 2 cores (experiments' KS network: 7,300); beyond it the intervals fall back.
+MAX_PARAMETERS = 10_000
 
 
 def _jacobian(compiled, term, unravel, flat, batch) -> tuple[np.ndarray, np.ndarray]:
@@ -45,6 +48,11 @@ def _jacobian(compiled, term, unravel, flat, batch) -> tuple[np.ndarray, np.ndar
     parts = [both(flat, jax.tree_util.tree_map(lambda a: a[i : i + CHUNK], batch)) for i in range(0, n, CHUNK)]
     return (np.concatenate([np.asarray(r, np.float64) for r, _ in parts]),
             np.concatenate([np.asarray(g, np.float64) for _, g in parts]))
+
+
+def parameters(result) -> int:
+    """How many scalars ``result`` trained (network and coefficients)."""
+    return sum(np.size(leaf) for leaf in jax.tree_util.tree_leaves(result.params))
 
 
 def _variance(residuals: np.ndarray, robust: bool) -> float:
@@ -91,10 +99,11 @@ def coefficient_covariance(result, robust: bool = False, rcond: float = 1e-10) -
 def joint_intervals(result, xi: np.ndarray, robust: bool = False, confidence: float = 0.95) -> np.ndarray | None:
     """(K, 2) intervals of the kept coefficients ξ (K,) (NaN for dropped ones) from
     :func:`coefficient_covariance` of ``result``, a joint training that trained each kept
-    ξ_k as ``c{k}`` × a fixed scale; None when ``result`` did not train every kept one."""
+    ξ_k as ``c{k}`` × a fixed scale; None when ``result`` did not train every kept one, or
+    has more than :data:`MAX_PARAMETERS` parameters."""
     kept = np.flatnonzero(xi != 0)
     trained = result.coefficients
-    if not kept.size or any(trained.get(f"c{k}", 0.0) == 0.0 for k in kept):
+    if not kept.size or any(trained.get(f"c{k}", 0.0) == 0.0 for k in kept) or parameters(result) > MAX_PARAMETERS:
         return None
     names, cov = coefficient_covariance(result, robust)
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))

@@ -26,7 +26,7 @@ import numpy as np
 from ..train.phases import LBFGS, Adam
 from .checks import consistency, data_residuals, fits_better, needed_by_data
 from .equation import Equation
-from .linearized import joint_intervals
+from .linearized import MAX_PARAMETERS, joint_intervals, parameters
 from .sparse import DEFAULT_PENALTY, refit
 from .strategies import Bootstrap, WeakView
 from .training import FINISH_NOTE, FINISH_STEPS, Setup, answer_round, finish_budget, fit_data, physics_round
@@ -282,7 +282,10 @@ def checked(setup: Setup, state: State) -> State:
     checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held,
                          state.held)
     intervals = joint_intervals(state.result, xi, setup.robust)
-    checks["intervals"] = "noise through the joint training" if intervals is not None else "regression bootstrap"
+    checks["intervals"] = "noise through the joint training" if intervals is not None else (
+        "regression bootstrap" + (f" (the network's {parameters(state.result):,} parameters are more than the "
+                                  f"linearized intervals' {MAX_PARAMETERS:,})" if parameters(state.result) > MAX_PARAMETERS
+                                  else ""))
     if intervals is None:
         intervals = coefficient_intervals(*state.matrix, xi != 0, stream(setup.seed, "uncertainty"))
     checks["terms"] = term_evidence(setup.terms.terms, xi, intervals, state.frequencies, state.evidence)
