@@ -64,21 +64,17 @@ def _variance(residuals: np.ndarray, robust: bool) -> float:
     return float(np.mean(residuals**2))
 
 
-def coefficient_covariance(result, robust: bool = False, rcond: float = 1e-10) -> tuple[list[str], np.ndarray]:
-    """(coefficient names, their covariance (m, m) in raw values) of a trained problem with
-    data terms, from the data's noise (the module's text). ``robust``: the data terms'
-    outliers (:func:`~.checks.inliers`) left out."""
+def _gauss_newton(result, robust: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(H, G, each flat parameter's coefficient number: 1.. for the sorted coefficients, 0
+    for the network's) of ``result``'s training (the module's text)."""
     compiled, params = result.compiled, result.params
-    names = sorted(params["coefficients"])
     batch = compiled.draw_batch(np.random.default_rng(0))
     with jax.enable_x64(np.dtype(result.dtype) == np.float64):
         flat, unravel = ravel_pytree(params)
         marks = jax.tree_util.tree_map(jnp.zeros_like, params)
         marks["coefficients"] = {k: jnp.full_like(v, i + 1.0) for i, (k, v) in
                                  enumerate(sorted(params["coefficients"].items()))}
-        position = np.asarray(ravel_pytree(marks)[0])
-        size = flat.size
-        hessian, noise = np.zeros((size, size)), np.zeros((size, size))
+        hessian, noise = np.zeros((flat.size, flat.size)), np.zeros((flat.size, flat.size))
         for source, term in zip(compiled.problem.terms, compiled.terms):
             r, jac = _jacobian(compiled, term, unravel, flat, {k: jnp.asarray(v) for k, v in batch[term.name].items()})
             scale = 2.0 * term.weight / len(r)
@@ -89,6 +85,15 @@ def coefficient_covariance(result, robust: bool = False, rcond: float = 1e-10) -
             hessian += scale * gram
             if data:
                 noise += scale**2 * _variance(r, robust) * gram
+        return hessian, noise, np.asarray(ravel_pytree(marks)[0])
+
+
+def coefficient_covariance(result, robust: bool = False, rcond: float = 1e-10) -> tuple[list[str], np.ndarray]:
+    """(coefficient names, their covariance (m, m) in raw values) of a trained problem with
+    data terms, from the data's noise (the module's text). ``robust``: the data terms'
+    outliers (:func:`~.checks.inliers`) left out."""
+    names = sorted(result.params["coefficients"])
+    hessian, noise, position = _gauss_newton(result, robust)
     values, vectors = np.linalg.eigh(hessian)
     keep = values > rcond * values.max()
     rows = np.array([np.flatnonzero(position == i + 1)[0] for i in range(len(names))])
