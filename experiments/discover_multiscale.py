@@ -77,6 +77,9 @@ def _row(r: dict) -> str:
     verdict = "-" if "explains_data" not in checks else (
         f"{'explains the data' if checks['explains_data'] else 'flagged: misfits the data'} "
         f"({checks['misfit_ratio']:.2f}x the fit's error)")
+    ties = [f"{t['term']} tied with {' or '.join(t['data_test']['rivals'])}" for t in checks.get("terms", ())
+            if t["coefficient"] and (t["data_test"] or {}).get("rivals")]
+    verdict += "".join(f"; {tie}" for tie in ties)
     equation = r["equation"].replace("\n", "; ")  # a system: one equation per field
     return (f"| {r['pde']} | {r['noise']:.0%} | {r['seed']} | {r['tool']} | {equation} | "
             f"{'yes' if r['right'] else 'no'} | {worst} | {verdict} | {r['wall']:.0f} |")
@@ -134,7 +137,9 @@ def main() -> None:
         write_section("Discovery: terms of different sizes",
                       "PDEs whose smallest term is 13-15x below the dominant one: pinnjax's default recipe, whose "
                       "challenge stage lets the data test dropped terms (the 'defaults: trials at half the polish's "
-                      "budget' row: with the defaults since issue 21's float32 polish and half-budget trials), on 2,000 scattered noisy points with the "
+                      "budget' row: with the defaults since issue 21's float32 polish and half-budget trials; 'misfit floor': "
+                      "today's defaults, whose own check also names an admitted term that another fits as well), "
+                      "on 2,000 scattered noisy points with the "
                       "benchmark budgets; PySINDy on the whole noisy grid with an oracle threshold. rd_pair: two "
                       "fields, one equation each, scored over all six coefficients. pinnjax rows are read from "
                       "discover_multiscale.jsonl: each wall time is that of the machine and day that ran it, not "
