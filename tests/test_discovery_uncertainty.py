@@ -135,6 +135,9 @@ def test_an_admitted_term_that_another_fits_as_well_is_reported_tied_with_it():
     change = Challenge()._verdict(setup, State(misfit_floor=0.0139), [0, 1, 2], [], 0.015113,
                                   {0: 0.0143827, 1: 0.014395, 2: 0.0149}, evidence)
     assert change == 0 and evidence["1"]["rivals"] == ["u"] and "rivals" not in evidence["u"]
+    # the next round's removal trial of 1 (needed: 0.0151 without it) keeps the rivalry on record
+    Challenge()._verdict(setup, State(misfit_floor=0.0139), [2], [0], 0.01438, {2: 0.01437, 0: 0.0151}, evidence)
+    assert evidence["1"]["rivals"] == ["u"] and evidence["1"]["misfit_without"] == 0.0151 and evidence["1"]["needed"]
     intervals = np.array([[0.03, 0.036], [np.nan, np.nan], [np.nan, np.nan]])
     terms = term_evidence(("1", "u", "u*u_x"), np.array([0.033, 0.0, 0.0]), intervals, None, evidence)
     assert terms[0]["verdict"] == "kept by the data, tied with u" and terms[1]["verdict"] == "dropped by the data"

@@ -176,9 +176,11 @@ class Challenge(AbstractStage):
             evidence[setup.terms.terms[best_add]]["rivals"] = [
                 setup.terms.terms[k] for k in adds if k != best_add and not needed_by_data(misfits[best_add],
                                                                                           misfits[k], n, floor)]
-        for k in drops:
+        for k in drops:  # (an earlier round's rivals stay: the data still fit them as well)
+            rivals = evidence.get(setup.terms.terms[k], {}).get("rivals")
             evidence[setup.terms.terms[k]] = {"misfit_with": misfit, "misfit_without": misfits[k],
-                                              "needed": bool(needed_by_data(misfit, misfits[k], n, floor))}
+                                              "needed": bool(needed_by_data(misfit, misfits[k], n, floor)),
+                                              **({"rivals": rivals} if rivals else {})}
         if admit:
             return best_add
         best_drop = min(drops, key=misfits.get) if drops else None
