@@ -113,18 +113,25 @@ def regional_misfits(points: np.ndarray, residuals: np.ndarray, noise_mse: float
         m = int(inside.sum())
         if m < 2:
             continue
-        reference, n_reference, source = noise_mse, n_held, "noise"
-        if held_index is not None:
-            here = held[1][np.all(held_index == cell, axis=1)]
-            fit_ratio = np.mean(here**2) / noise_mse if len(here) >= MIN_HELD_POINTS else 0.0
-            if fit_ratio > 1.0 + z * np.sqrt(2.0 / max(len(here), 1) + 2.0 / n_held):  # the fit is flagged there too
-                reference, n_reference, source = float(np.mean(here**2)), len(here), "fit here"
+        here = None if held_index is None else held[1][np.all(held_index == cell, axis=1)]
+        reference, n_reference, source = _reference(here, noise_mse, n_held, z)
         ratio = float(np.mean(residuals[inside] ** 2) / reference)
         se = float(np.sqrt(2.0 / m + 2.0 / n_reference))
         bounds = {c: [float(edges[j][cell[j]]), float(edges[j][cell[j] + 1])] for j, c in enumerate(coordinates)}
         out.append({"bounds": bounds, "n": m, "misfit_ratio": ratio, "threshold": 1.0 + z * se,
                     "flagged": bool(ratio > 1.0 + z * se), "reference": source})
     return out
+
+
+def _reference(held_here: np.ndarray | None, noise_mse: float, n_held: int, z: float) -> tuple[float, int, str]:
+    """(mean square, points, name) a region's misfit is compared with: the noise's, or the
+    data-only fit's own at its held-out points there (``held_here``) when the fit misfits
+    them beyond the noise by the regional test itself."""
+    if held_here is not None and len(held_here) >= MIN_HELD_POINTS:
+        fit = float(np.mean(held_here**2))
+        if fit / noise_mse > 1.0 + z * np.sqrt(2.0 / len(held_here) + 2.0 / n_held):
+            return fit, len(held_here), "fit here"
+    return noise_mse, n_held, "noise"
 
 
 def describe_region(region: dict) -> str:
