@@ -27,9 +27,12 @@ from pathlib import Path
 
 from discover_multiscale import MULTISCALE
 from discovery_cases import CASES
-from results import write_section
+import statistics
+
+from results import write_page, write_section
 
 HERE = Path(__file__).resolve().parent
+PAGE = HERE / "interval_coverage.md"
 LOGS = ("discover_noise.jsonl", "discover_multiscale.jsonl", "discover_outliers.jsonl")
 
 
@@ -65,6 +68,18 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[dict]) -> str:
+    """One row per interval method and PDE: terms covered, median error / half-width."""
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["method"], r["run"].split()[0]), []).append(r)
+    lines = ["| interval | PDE | true terms covered | median error / half-width |", "|---|---|---|---|"]
+    for (method, pde), group in sorted(groups.items()):
+        ratio = statistics.median(r["error"] / r["half"] if r["half"] > 0 else float("inf") for r in group)
+        lines.append(f"| {method} | {pde} | {sum(r['covered'] for r in group)} of {len(group)} | {ratio:.1f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true")
@@ -81,7 +96,9 @@ def main() -> None:
     print(caption)
     print(table(rows))
     if args.write:
-        write_section("Discovery: do the intervals cover the truth?", caption, table(rows))
+        write_section("Discovery: do the intervals cover the truth?",
+                      caption + " Every term: [interval_coverage.md](interval_coverage.md).", summary(rows))
+        write_page(PAGE, "Discovery: do the intervals cover the truth? (every term)", caption, table(rows))
 
 
 if __name__ == "__main__":
