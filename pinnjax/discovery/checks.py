@@ -24,7 +24,11 @@ def data_residuals(result, data: Measurements, outputs) -> tuple[np.ndarray, np.
 def data_misfit(result, data: Measurements, outputs, robust: bool = False) -> float:
     """RMS misfit of the trained network at all data points (every trajectory); ``robust``:
     :func:`trimmed_rms` of the residuals, which a few gross outliers leave alone."""
-    residuals = data_residuals(result, data, outputs)[1]
+    return residual_misfit(data_residuals(result, data, outputs)[1], robust)
+
+
+def residual_misfit(residuals: np.ndarray, robust: bool = False) -> float:
+    """:func:`data_misfit` of residuals already computed: their RMS, or :func:`trimmed_rms`."""
     return trimmed_rms(residuals) if robust else float(np.sqrt(np.mean(residuals**2)))
 
 

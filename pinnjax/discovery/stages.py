@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..train.phases import LBFGS, Adam
-from .checks import consistency, data_residuals, fits_better, needed_by_data
+from .checks import consistency, data_residuals, fits_better, needed_by_data, residual_misfit
 from .equation import Equation
 from .linearized import MAX_PARAMETERS, joint_intervals, parameters
 from .sparse import DEFAULT_PENALTY, refit
@@ -130,8 +130,8 @@ class FitData(AbstractStage):
 
     def __call__(self, setup, state, rng):
         result, mse, held = fit_data(setup, self.phases, self.validation, self.patience, rng, self.name)
-        floor = setup.misfit(result, held) if held.any() else 0.0
         residuals = data_residuals(result, setup.data.subset(held), setup.outputs) if held.any() else None
+        floor = residual_misfit(residuals[1], setup.robust) if held.any() else 0.0  # what Setup.misfit reads there
         return dataclasses.replace(state, result=result, matrix=setup.view.matrix(setup.terms, result, setup),
                                    validation_mse=mse, n_held=int(held.sum()), held=residuals, misfit_floor=floor)
 
@@ -281,13 +281,13 @@ def checked(setup: Setup, state: State) -> State:
     xi = state.coefficients()
     checks = consistency(state.result, setup.data, setup.outputs, *state.matrix, xi, state.validation_mse, state.n_held,
                          state.held)
-    intervals = joint_intervals(state.result, xi, setup.robust)
-    checks["intervals"] = "noise through the joint training" if intervals is not None else (
-        "regression bootstrap" + (f" (the network's {parameters(state.result):,} parameters are more than the "
-                                  f"linearized intervals' {MAX_PARAMETERS:,})" if parameters(state.result) > MAX_PARAMETERS
-                                  else ""))
+    intervals, checks["intervals"] = joint_intervals(state.result, xi, setup.robust), "noise through the joint training"
     if intervals is None:
         intervals = coefficient_intervals(*state.matrix, xi != 0, stream(setup.seed, "uncertainty"))
+        size = parameters(state.result)
+        checks["intervals"] = "regression bootstrap" + (
+            f" (the network's {size:,} parameters are more than the linearized intervals' {MAX_PARAMETERS:,})"
+            if size > MAX_PARAMETERS else "")
     checks["terms"] = term_evidence(setup.terms.terms, xi, intervals, state.frequencies, state.evidence)
     return dataclasses.replace(state, checks=checks)
 
